@@ -1,0 +1,738 @@
+/*
+ * conf/directives.c: every directive of SPEC as one table row, and the
+ * setters and printers the rows share.
+ *
+ * Adding a directive: a field in conf.h, a row here (with its default and
+ * the handlers it applies to), a line in docs/configuration.md. Only
+ * directives with structure (listen, server, proxy_pass, blocks) have
+ * setters of their own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/core.h"
+#include "common/log.h"
+#include "conf/directive.h"
+
+const char *const gw_handler_names[GW_HANDLER_COUNT] = {
+    "", "tcp", "udp", "http_reverse", "http_forward", "socks5"
+};
+
+const char *const gw_balance_names[] = {
+    "round_robin", "least_conn", "random", "ip_hash", "consistent_hash", NULL
+};
+
+static const char *const handler_values[] = {
+    "tcp", "udp", "http_reverse", "http_forward", "socks5", NULL
+};
+
+typedef struct range {
+    uint64_t min;
+    uint64_t max;
+} range_t;
+
+static const range_t range_workers = { 1, 512 };
+static const range_t range_connections = { 4, 1000000 };
+static const range_t range_nofile = { 16, 16777216 };
+static const range_t range_threads = { 1, 64 };
+static const range_t range_count = { 0, 1000000 };
+
+#define FIELD(type, field) offsetof(type, field)
+#define OBJ(obj, d, type)  ((type *) ((char *) (obj) + (d)->offset))
+
+/* ---- generic setters and printers ------------------------------------ */
+
+static const char *
+invalid(gw_parser_t *p, const char *value)
+{
+    snprintf(p->msg, sizeof(p->msg), "has invalid value \"%s\"", value);
+    return p->msg;
+}
+
+static const char *
+set_flag(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    (void) n;
+    if (strcmp(args[0], "on") == 0 || strcmp(args[0], "off") == 0) {
+        *OBJ(obj, d, unsigned) = args[0][1] == 'n';
+        return NULL;
+    }
+    return invalid(p, args[0]);
+}
+
+static void
+print_flag(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    fprintf(out, "%s%s %s;\n", indent, d->name,
+            *OBJ(obj, d, const unsigned) ? "on" : "off");
+}
+
+static const char *
+set_uint(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    const range_t *r = d->data;
+    uint64_t       v;
+
+    (void) n;
+    if (gw_conf_parse_uint(args[0], r->max, &v) != 0 || v < r->min) {
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid value \"%s\" (expected %llu to %llu)", args[0],
+                 (unsigned long long) r->min, (unsigned long long) r->max);
+        return p->msg;
+    }
+    *OBJ(obj, d, unsigned) = (unsigned) v;
+    return NULL;
+}
+
+static void
+print_uint(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    fprintf(out, "%s%s %u;\n", indent, d->name, *OBJ(obj, d, const unsigned));
+}
+
+/* Unset (0) prints nothing: worker_rlimit_nofile. */
+static void
+print_uint_if_set(FILE *out, const void *obj, const gw_directive_t *d,
+                  const char *indent)
+{
+    if (*OBJ(obj, d, const unsigned)) {
+        print_uint(out, obj, d, indent);
+    }
+}
+
+static const char *
+set_msec(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    (void) n;
+    if (gw_conf_parse_msec(args[0], OBJ(obj, d, uint64_t)) != 0) {
+        return invalid(p, args[0]);
+    }
+    return NULL;
+}
+
+static void
+print_msec(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    char buf[32];
+
+    fprintf(out, "%s%s %s;\n", indent, d->name,
+            gw_conf_format_msec(*OBJ(obj, d, const uint64_t), buf,
+                                sizeof(buf)));
+}
+
+static const char *
+set_size(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    (void) n;
+    if (gw_conf_parse_size(args[0], OBJ(obj, d, uint64_t)) != 0) {
+        return invalid(p, args[0]);
+    }
+    return NULL;
+}
+
+static void
+print_size(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    char buf[32];
+
+    fprintf(out, "%s%s %s;\n", indent, d->name,
+            gw_conf_format_size(*OBJ(obj, d, const uint64_t), buf,
+                                sizeof(buf)));
+}
+
+static const char *
+set_path(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    (void) n;
+    if (args[0][0] == '\0') {
+        return invalid(p, args[0]);
+    }
+    *OBJ(obj, d, char *) = gw_conf_path(p, args[0]);
+    return *OBJ(obj, d, char *) ? NULL : "out of memory";
+}
+
+/* Quote a value for -T when it would not read back as one word. */
+static void
+print_word(FILE *out, const char *s)
+{
+    if (*s && strpbrk(s, " \t\r\n;{}#\"'\\") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for ( ; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            fputc('\\', out);
+        }
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void
+print_str(FILE *out, const void *obj, const gw_directive_t *d,
+          const char *indent)
+{
+    const char *s = *OBJ(obj, d, char *const);
+
+    fprintf(out, "%s%s ", indent, d->name);
+    print_word(out, s ? s : "off");
+    fputs(";\n", out);
+}
+
+static const char *
+set_enum(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    const char *const *names = d->data;
+
+    (void) n;
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(args[0], names[i]) == 0) {
+            *OBJ(obj, d, int) = i;
+            return NULL;
+        }
+    }
+    return invalid(p, args[0]);
+}
+
+static void
+print_enum(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    const char *const *names = d->data;
+
+    fprintf(out, "%s%s %s;\n", indent, d->name, names[*OBJ(obj, d, const int)]);
+}
+
+/* handler: the enum is 1-based (0 means none yet). */
+static const char *
+set_handler(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+            unsigned n)
+{
+    const char *msg = set_enum(p, obj, d, args, n);
+
+    if (msg == NULL) {
+        (*OBJ(obj, d, int))++;
+    }
+    return msg;
+}
+
+static void
+print_handler(FILE *out, const void *obj, const gw_directive_t *d,
+              const char *indent)
+{
+    fprintf(out, "%s%s %s;\n", indent, d->name,
+            gw_handler_names[*OBJ(obj, d, const int)]);
+}
+
+/* ---- main context ---------------------------------------------------- */
+
+static const char *
+set_worker_processes(gw_parser_t *p, void *obj, const gw_directive_t *d,
+                     char **args, unsigned n)
+{
+    gw_conf_t *conf = obj;
+
+    conf->worker_processes_auto = strcmp(args[0], "auto") == 0;
+    if (conf->worker_processes_auto) {
+        conf->worker_processes = 0;     /* resolved by gw_conf_check */
+        return NULL;
+    }
+    return set_uint(p, obj, d, args, n);
+}
+
+static void
+print_worker_processes(FILE *out, const void *obj, const gw_directive_t *d,
+                       const char *indent)
+{
+    const gw_conf_t *conf = obj;
+
+    if (conf->worker_processes_auto) {
+        fprintf(out, "%s%s auto;  # %u here\n", indent, d->name,
+                conf->worker_processes);
+    } else {
+        print_uint(out, obj, d, indent);
+    }
+}
+
+static const char *
+set_error_log(gw_parser_t *p, void *obj, const gw_directive_t *d,
+              char **args, unsigned n)
+{
+    gw_conf_t *conf = obj;
+    int        level = GW_LOG_NOTICE;
+
+    (void) d;
+    if (n == 2 && (level = gw_log_level_parse(args[1])) < 0) {
+        snprintf(p->msg, sizeof(p->msg), "has invalid level \"%s\"", args[1]);
+        return p->msg;
+    }
+    conf->error_log_level = level;
+    if (strcmp(args[0], "stderr") == 0) {
+        conf->error_log = "stderr";
+        return NULL;
+    }
+    return set_path(p, obj, d, args, 1);
+}
+
+static void
+print_error_log(FILE *out, const void *obj, const gw_directive_t *d,
+                const char *indent)
+{
+    const gw_conf_t *conf = obj;
+
+    fprintf(out, "%s%s ", indent, d->name);
+    print_word(out, conf->error_log);
+    fprintf(out, " %s;\n", gw_log_level_name(conf->error_log_level));
+}
+
+/* ---- blocks ----------------------------------------------------------- */
+
+static const char *
+set_upstream(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+             unsigned n)
+{
+    gw_conf_t          *conf = obj;
+    gw_conf_upstream_t *u, **slot;
+
+    (void) d;
+    (void) n;
+    if (strchr(args[0], ':') || args[0][0] == '\0') {
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid name \"%s\" (a name has no ':')", args[0]);
+        return p->msg;
+    }
+    u = gw_pool_alloc(p->pool, sizeof(*u));
+    slot = gw_pool_push(p->pool, (void **) &conf->upstreams,
+                        &conf->n_upstreams, sizeof(*slot));
+    if (u == NULL || slot == NULL) {
+        return "out of memory";
+    }
+    *slot = u;
+    u->name = gw_pool_strdup(p->pool, args[0]);
+    u->file = p->file;
+    u->line = p->line;
+    p->child = u;
+    p->child_ctx = GW_CTX_UPSTREAM;
+    return NULL;
+}
+
+static const char *
+set_listener(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+             unsigned n)
+{
+    gw_conf_t          *conf = obj;
+    gw_conf_listener_t *ls, **slot;
+
+    (void) d;
+    ls = gw_pool_alloc(p->pool, sizeof(*ls));
+    slot = gw_pool_push(p->pool, (void **) &conf->listeners,
+                        &conf->n_listeners, sizeof(*slot));
+    if (ls == NULL || slot == NULL) {
+        return "out of memory";
+    }
+    *slot = ls;
+    ls->name = gw_pool_strdup(p->pool, n ? args[0] : "");
+    ls->file = p->file;
+    ls->line = p->line;
+    p->child = ls;
+    p->child_ctx = GW_CTX_LISTENER;
+    return NULL;
+}
+
+static const char *
+set_location(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+             unsigned n)
+{
+    gw_conf_listener_t *ls = obj;
+    gw_conf_location_t *loc;
+    const char         *slash = strchr(args[0], '/');
+
+    (void) d;
+    (void) n;
+    if (slash == NULL) {
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid pattern \"%s\" (expected [HOST]/PATH)", args[0]);
+        return p->msg;
+    }
+    for (unsigned i = 0; i < ls->n_locations; i++) {
+        if (strcmp(ls->locations[i].pattern, args[0]) == 0) {
+            snprintf(p->msg, sizeof(p->msg), "has duplicate pattern \"%s\"",
+                     args[0]);
+            return p->msg;
+        }
+    }
+    loc = gw_pool_push(p->pool, (void **) &ls->locations, &ls->n_locations,
+                       sizeof(*loc));
+    if (loc == NULL) {
+        return "out of memory";
+    }
+    loc->pattern = gw_pool_strdup(p->pool, args[0]);
+    loc->host = gw_pool_strndup(p->pool, args[0], slash - args[0]);
+    loc->path = gw_pool_strdup(p->pool, slash);
+    loc->subtree = args[0][strlen(args[0]) - 1] == '/';
+    loc->file = p->file;
+    loc->line = p->line;
+    p->child = loc;
+    p->child_ctx = GW_CTX_LOCATION;
+    return NULL;
+}
+
+/* ---- upstream --------------------------------------------------------- */
+
+static const char *
+server_param(gw_parser_t *p, gw_conf_server_t *s, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    const char *v = eq ? eq + 1 : NULL;
+    uint64_t    num;
+    size_t      klen = eq ? (size_t) (eq - arg) : strlen(arg);
+
+    if (!eq && strcmp(arg, "backup") == 0) {
+        s->backup = 1;
+    } else if (!eq && strcmp(arg, "down") == 0) {
+        s->down = 1;
+    } else if (eq && klen == 6 && strncmp(arg, "weight", 6) == 0
+               && gw_conf_parse_uint(v, 1000, &num) == 0 && num > 0) {
+        s->weight = (unsigned) num;
+    } else if (eq && klen == 9 && strncmp(arg, "max_fails", 9) == 0
+               && gw_conf_parse_uint(v, 1000, &num) == 0) {
+        s->max_fails = (unsigned) num;
+    } else if (eq && klen == 12 && strncmp(arg, "fail_timeout", 12) == 0
+               && gw_conf_parse_msec(v, &s->fail_timeout_ms) == 0) {
+        /* stored by the parse */
+    } else {
+        snprintf(p->msg, sizeof(p->msg), "has invalid parameter \"%s\"", arg);
+        return p->msg;
+    }
+    return NULL;
+}
+
+static const char *
+set_server(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+           unsigned n)
+{
+    gw_conf_upstream_t *u = obj;
+    gw_conf_server_t   *s;
+    char                host[256];
+    uint16_t            port;
+    const char         *msg;
+
+    (void) d;
+    if (gw_addr_split(args[0], host, sizeof(host), &port) != 0) {
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid address \"%s\" (expected HOST:PORT)", args[0]);
+        return p->msg;
+    }
+    s = gw_pool_push(p->pool, (void **) &u->servers, &u->n_servers,
+                     sizeof(*s));
+    if (s == NULL) {
+        return "out of memory";
+    }
+    s->text = gw_pool_strdup(p->pool, args[0]);
+    s->file = p->file;
+    s->line = p->line;
+    s->weight = 1;
+    s->max_fails = 1;
+    s->fail_timeout_ms = 10000;
+    for (unsigned i = 1; i < n; i++) {
+        if ((msg = server_param(p, s, args[i])) != NULL) {
+            return msg;
+        }
+    }
+    /* the name resolves once the whole file is read (gw_conf_check) */
+    return NULL;
+}
+
+static void
+print_servers(FILE *out, const void *obj, const gw_directive_t *d,
+              const char *indent)
+{
+    const gw_conf_upstream_t *u = obj;
+    char                      buf[32];
+
+    for (unsigned i = 0; i < u->n_servers; i++) {
+        const gw_conf_server_t *s = &u->servers[i];
+
+        fprintf(out, "%s%s %s weight=%u max_fails=%u fail_timeout=%s%s%s;\n",
+                indent, d->name, s->text, s->weight, s->max_fails,
+                gw_conf_format_msec(s->fail_timeout_ms, buf, sizeof(buf)),
+                s->backup ? " backup" : "", s->down ? " down" : "");
+    }
+}
+
+/* ---- listener ---------------------------------------------------------- */
+
+static const char *
+set_listen(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+           unsigned n)
+{
+    gw_conf_listener_t *ls = obj;
+    gw_conf_listen_t   *l;
+    uint64_t            backlog = 511;
+
+    (void) d;
+    for (unsigned i = 1; i < n; i++) {
+        if (strncmp(args[i], "backlog=", 8) != 0
+            || gw_conf_parse_uint(args[i] + 8, 65535, &backlog) != 0
+            || backlog == 0) {
+            snprintf(p->msg, sizeof(p->msg), "has invalid parameter \"%s\"",
+                     args[i]);
+            return p->msg;
+        }
+    }
+    l = gw_pool_push(p->pool, (void **) &ls->listens, &ls->n_listens,
+                     sizeof(*l));
+    if (l == NULL) {
+        return "out of memory";
+    }
+    if (gw_addr_parse_listen(args[0], &l->addr) != 0) {
+        ls->n_listens--;
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid address \"%s\" (expected PORT, IP:PORT, "
+                 "*:PORT or [IPv6]:PORT)", args[0]);
+        return p->msg;
+    }
+    l->text = gw_pool_strdup(p->pool, args[0]);
+    l->backlog = (int) backlog;
+    l->file = p->file;
+    l->line = p->line;
+    return NULL;
+}
+
+static void
+print_listens(FILE *out, const void *obj, const gw_directive_t *d,
+              const char *indent)
+{
+    const gw_conf_listener_t *ls = obj;
+
+    for (unsigned i = 0; i < ls->n_listens; i++) {
+        fprintf(out, "%s%s %s backlog=%d;\n", indent, d->name,
+                ls->listens[i].text, ls->listens[i].backlog);
+    }
+}
+
+static const char *
+set_proxy_pass(gw_parser_t *p, void *obj, const gw_directive_t *d,
+               char **args, unsigned n)
+{
+    gw_conf_target_t *t = OBJ(obj, d, gw_conf_target_t);
+
+    (void) n;
+    if (args[0][0] == '\0') {
+        return invalid(p, args[0]);
+    }
+    t->text = gw_pool_strdup(p->pool, args[0]);
+    t->file = p->file;
+    t->line = p->line;
+    return NULL;
+}
+
+static void
+print_proxy_pass(FILE *out, const void *obj, const gw_directive_t *d,
+                 const char *indent)
+{
+    const gw_conf_target_t *t = OBJ(obj, d, const gw_conf_target_t);
+
+    if (t->text) {
+        fprintf(out, "%s%s ", indent, d->name);
+        print_word(out, t->text);
+        fputs(";\n", out);
+    }
+}
+
+static const char *
+set_access_log(gw_parser_t *p, void *obj, const gw_directive_t *d,
+               char **args, unsigned n)
+{
+    if (strcmp(args[0], "off") == 0) {
+        *OBJ(obj, d, char *) = NULL;
+        return NULL;
+    }
+    return set_path(p, obj, d, args, n);
+}
+
+/* allow and deny share one ordered list: first match wins. */
+static const char *
+set_acl(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+        unsigned n)
+{
+    gw_conf_listener_t *ls = obj;
+    gw_conf_acl_t      *rule;
+
+    (void) n;
+    rule = gw_pool_push(p->pool, (void **) &ls->acl, &ls->n_acl,
+                        sizeof(*rule));
+    if (rule == NULL) {
+        return "out of memory";
+    }
+    rule->allow = d->name[0] == 'a';
+    if (gw_cidr_parse(args[0], &rule->cidr) != 0) {
+        ls->n_acl--;
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid value \"%s\" (expected CIDR, IP or all)",
+                 args[0]);
+        return p->msg;
+    }
+    return NULL;
+}
+
+static void
+print_acl(FILE *out, const void *obj, const gw_directive_t *d,
+          const char *indent)
+{
+    const gw_conf_listener_t *ls = obj;
+    char                      ip[GW_ADDR_STRLEN];
+
+    if (d->name[0] != 'a') {
+        return;     /* the allow row prints the whole list, in order */
+    }
+    for (unsigned i = 0; i < ls->n_acl; i++) {
+        const gw_cidr_t *c = &ls->acl[i].cidr;
+        gw_sockaddr_t    sa;
+
+        fprintf(out, "%s%s ", indent, ls->acl[i].allow ? "allow" : "deny");
+        if (c->family == AF_UNSPEC) {
+            fputs("all;\n", out);
+            continue;
+        }
+        memset(&sa, 0, sizeof(sa));
+        sa.sa.sa_family = c->family;
+        memcpy(c->family == AF_INET ? (void *) &sa.sin.sin_addr
+                                    : (void *) &sa.sin6.sin6_addr,
+               c->addr, c->family == AF_INET ? 4 : 16);
+        gw_sockaddr_format_ip(&sa, ip, sizeof(ip));
+        fprintf(out, "%s/%u;\n", ip, c->bits);
+    }
+}
+
+static const char *
+set_auth(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    gw_conf_listener_t *ls = obj;
+    gw_conf_auth_t     *a;
+    const char         *colon = strchr(args[0], ':');
+
+    (void) d;
+    (void) n;
+    if (colon == NULL || colon == args[0]) {
+        snprintf(p->msg, sizeof(p->msg),
+                 "has invalid value \"%s\" (expected USER:PASSWORD)", args[0]);
+        return p->msg;
+    }
+    a = gw_pool_push(p->pool, (void **) &ls->auth, &ls->n_auth, sizeof(*a));
+    if (a == NULL) {
+        return "out of memory";
+    }
+    a->user = gw_pool_strndup(p->pool, args[0], colon - args[0]);
+    a->password = gw_pool_strdup(p->pool, colon + 1);
+    return NULL;
+}
+
+static void
+print_auth(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    const gw_conf_listener_t *ls = obj;
+
+    for (unsigned i = 0; i < ls->n_auth; i++) {
+        char pair[512];
+
+        snprintf(pair, sizeof(pair), "%s:%s", ls->auth[i].user,
+                 ls->auth[i].password);
+        fprintf(out, "%s%s ", indent, d->name);
+        print_word(out, pair);
+        fputs(";\n", out);
+    }
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+#define MAIN    GW_CTX_MAIN
+#define UPS     GW_CTX_UPSTREAM
+#define LSN     GW_CTX_LISTENER
+#define LOC     GW_CTX_LOCATION
+
+#define A0_1    0, 1
+#define A1      1, 1
+#define A1_2    1, 2
+#define A1_N    1, GW_ARGS_ANY
+
+#define ONE     0
+#define MULTI   GW_DIR_MULTI
+#define BLOCK   (GW_DIR_BLOCK | GW_DIR_MULTI)
+
+#define T_FLAG          set_flag, print_flag, NULL
+#define T_UINT(r)       set_uint, print_uint, &(r)
+#define T_MSEC          set_msec, print_msec, NULL
+#define T_SIZE          set_size, print_size, NULL
+#define T_PATH          set_path, print_str, NULL
+#define T_ENUM(names)   set_enum, print_enum, (names)
+#define T_CUSTOM(s, pr) (s), (pr), NULL
+
+#define H(k)            GW_HANDLER_BIT(GW_HANDLER_##k)
+#define ALL             0
+#define DIALS           (H(TCP) | H(UDP) | H(HTTP_REVERSE) | H(HTTP_FORWARD) \
+                         | H(SOCKS5))
+#define HTTP            (H(HTTP_REVERSE) | H(HTTP_FORWARD))
+#define TUNNELS         (H(TCP) | H(UDP) | H(SOCKS5) | H(HTTP_FORWARD))
+
+#define M(f)            FIELD(gw_conf_t, f)
+#define U(f)            FIELD(gw_conf_upstream_t, f)
+#define L(f)            FIELD(gw_conf_listener_t, f)
+#define LC(f)           FIELD(gw_conf_location_t, f)
+
+const gw_directive_t gw_directives[] = {
+    /* name                  where  args  flags  type                                       field                       default        applies to */
+    { "worker_processes",     MAIN, A1,   ONE,   set_worker_processes, print_worker_processes, &range_workers, M(worker_processes), "auto", ALL },
+    { "worker_connections",   MAIN, A1,   ONE,   T_UINT(range_connections),                 M(worker_connections),      "1024",        ALL },
+    { "worker_rlimit_nofile", MAIN, A1,   ONE,   set_uint, print_uint_if_set, &range_nofile, M(worker_rlimit_nofile),    NULL,          ALL },
+    { "daemon",               MAIN, A1,   ONE,   T_FLAG,                                    M(daemon),                  "on",          ALL },
+    { "pid",                  MAIN, A1,   ONE,   T_PATH,                                    M(pid),                     "gateway.pid", ALL },
+    { "error_log",            MAIN, A1_2, ONE,   T_CUSTOM(set_error_log, print_error_log),  M(error_log),               "stderr notice", ALL },
+    { "shutdown_timeout",     MAIN, A1,   ONE,   T_MSEC,                                    M(shutdown_timeout_ms),     "30s",         ALL },
+    { "resolver_threads",     MAIN, A1,   ONE,   T_UINT(range_threads),                     M(resolver_threads),        "2",           ALL },
+    { "resolver_cache",       MAIN, A1,   ONE,   T_MSEC,                                    M(resolver_cache_ms),       "30s",         ALL },
+    { "upstream",             MAIN, A1,   BLOCK, T_CUSTOM(set_upstream, NULL),              0,                          NULL,          ALL },
+    { "listener",             MAIN, A0_1, BLOCK, T_CUSTOM(set_listener, NULL),              0,                          NULL,          ALL },
+
+    { "server",               UPS,  A1_N, MULTI, T_CUSTOM(set_server, print_servers),       0,                          NULL,          ALL },
+    { "balance",              UPS,  A1,   ONE,   T_ENUM(gw_balance_names),                  U(balance),                 "round_robin", ALL },
+    { "keepalive",            UPS,  A1,   ONE,   T_UINT(range_count),                       U(keepalive),               "0",           ALL },
+    { "keepalive_timeout",    UPS,  A1,   ONE,   T_MSEC,                                    U(keepalive_timeout_ms),    "60s",         ALL },
+
+    { "listen",               LSN,  A1_2, MULTI, T_CUSTOM(set_listen, print_listens),       0,                          NULL,          ALL },
+    { "handler",              LSN,  A1,   ONE,   set_handler, print_handler, handler_values, L(handler),      NULL,          ALL },
+    { "proxy_pass",           LSN,  A1,   ONE,   T_CUSTOM(set_proxy_pass, print_proxy_pass), L(proxy_pass),             NULL,          H(TCP) | H(UDP) | H(HTTP_REVERSE) },
+    { "location",             LSN,  A1,   BLOCK, T_CUSTOM(set_location, NULL),              0,                          NULL,          H(HTTP_REVERSE) },
+    { "connect_timeout",      LSN,  A1,   ONE,   T_MSEC,                                    L(connect_timeout_ms),      "10s",         DIALS },
+    { "idle_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(idle_timeout_ms),         NULL,          TUNNELS },
+    { "header_timeout",       LSN,  A1,   ONE,   T_MSEC,                                    L(header_timeout_ms),       "60s",         HTTP | H(SOCKS5) },
+    { "keepalive_timeout",    LSN,  A1,   ONE,   T_MSEC,                                    L(keepalive_timeout_ms),    "75s",         HTTP },
+    { "read_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(read_timeout_ms),         "60s",         HTTP },
+    { "send_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(send_timeout_ms),         "60s",         ALL },
+    { "max_header_size",      LSN,  A1,   ONE,   T_SIZE,                                    L(max_header_size),         "16k",         HTTP },
+    { "max_body_size",        LSN,  A1,   ONE,   T_SIZE,                                    L(max_body_size),           "0",           HTTP },
+    { "next_upstream_tries",  LSN,  A1,   ONE,   T_UINT(range_count),                       L(next_upstream_tries),     "0",           H(TCP) | H(HTTP_REVERSE) },
+    { "access_log",           LSN,  A1,   ONE,   T_CUSTOM(set_access_log, print_str),       L(access_log),              "off",         ALL },
+    { "allow",                LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
+    { "deny",                 LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
+    { "auth",                 LSN,  A1,   MULTI, T_CUSTOM(set_auth, print_auth),            0,                          NULL,          H(HTTP_FORWARD) | H(SOCKS5) },
+    { "udp_responses",        LSN,  A1,   ONE,   T_UINT(range_count),                       L(udp_responses),           "0",           H(UDP) },
+
+    { "proxy_pass",           LOC,  A1,   ONE,   T_CUSTOM(set_proxy_pass, print_proxy_pass), LC(proxy_pass),            NULL,          ALL },
+};
+
+const unsigned gw_n_directives = gw_nelems(gw_directives);

@@ -1,0 +1,54 @@
+/*
+ * conf/dump.c: -T, the effective configuration printed from the directive
+ * table: every directive of every block with its value, defaults included,
+ * in a form the parser reads back.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/directive.h"
+
+static void
+print_block(FILE *out, unsigned ctx, const void *obj, const char *indent)
+{
+    for (unsigned i = 0; i < gw_n_directives; i++) {
+        const gw_directive_t *d = &gw_directives[i];
+
+        if ((d->ctx & ctx) && d->print && !(d->flags & GW_DIR_BLOCK)) {
+            d->print(out, obj, d, indent);
+        }
+    }
+}
+
+static void
+print_listener(FILE *out, const gw_conf_listener_t *ls)
+{
+    fprintf(out, "\nlistener %s%s{\n", ls->name, ls->name[0] ? " " : "");
+    print_block(out, GW_CTX_LISTENER, ls, "    ");
+    for (unsigned i = 0; i < ls->n_locations; i++) {
+        fprintf(out, "    location %s {\n", ls->locations[i].pattern);
+        print_block(out, GW_CTX_LOCATION, &ls->locations[i], "        ");
+        fputs("    }\n", out);
+    }
+    fputs("}\n", out);
+}
+
+void
+gw_conf_dump(const gw_conf_t *conf, FILE *out)
+{
+    fprintf(out, "# configuration file %s, as parsed\n", conf->file);
+    print_block(out, GW_CTX_MAIN, conf, "");
+    for (unsigned i = 0; i < conf->n_upstreams; i++) {
+        const gw_conf_upstream_t *u = conf->upstreams[i];
+
+        if (u->implicit) {
+            continue;
+        }
+        fprintf(out, "\nupstream %s {\n", u->name);
+        print_block(out, GW_CTX_UPSTREAM, u, "    ");
+        fputs("}\n", out);
+    }
+    for (unsigned i = 0; i < conf->n_listeners; i++) {
+        print_listener(out, conf->listeners[i]);
+    }
+}
