@@ -8,15 +8,21 @@
 
 #include "conf/directive.h"
 
+/* HANDLER: a listener's handler, so only directives that apply print. */
 static void
-print_block(FILE *out, unsigned ctx, const void *obj, const char *indent)
+print_block(FILE *out, unsigned ctx, const void *obj, const char *indent,
+            int handler)
 {
     for (unsigned i = 0; i < gw_n_directives; i++) {
         const gw_directive_t *d = &gw_directives[i];
 
-        if ((d->ctx & ctx) && d->print && !(d->flags & GW_DIR_BLOCK)) {
-            d->print(out, obj, d, indent);
+        if (!(d->ctx & ctx) || d->print == NULL || (d->flags & GW_DIR_BLOCK)) {
+            continue;
         }
+        if (handler && d->handlers && !(d->handlers & GW_HANDLER_BIT(handler))) {
+            continue;
+        }
+        d->print(out, obj, d, indent);
     }
 }
 
@@ -24,10 +30,10 @@ static void
 print_listener(FILE *out, const gw_conf_listener_t *ls)
 {
     fprintf(out, "\nlistener %s%s{\n", ls->name, ls->name[0] ? " " : "");
-    print_block(out, GW_CTX_LISTENER, ls, "    ");
+    print_block(out, GW_CTX_LISTENER, ls, "    ", ls->handler);
     for (unsigned i = 0; i < ls->n_locations; i++) {
         fprintf(out, "    location %s {\n", ls->locations[i].pattern);
-        print_block(out, GW_CTX_LOCATION, &ls->locations[i], "        ");
+        print_block(out, GW_CTX_LOCATION, &ls->locations[i], "        ", 0);
         fputs("    }\n", out);
     }
     fputs("}\n", out);
@@ -37,7 +43,7 @@ void
 gw_conf_dump(const gw_conf_t *conf, FILE *out)
 {
     fprintf(out, "# configuration file %s, as parsed\n", conf->file);
-    print_block(out, GW_CTX_MAIN, conf, "");
+    print_block(out, GW_CTX_MAIN, conf, "", 0);
     for (unsigned i = 0; i < conf->n_upstreams; i++) {
         const gw_conf_upstream_t *u = conf->upstreams[i];
 
@@ -45,7 +51,7 @@ gw_conf_dump(const gw_conf_t *conf, FILE *out)
             continue;
         }
         fprintf(out, "\nupstream %s {\n", u->name);
-        print_block(out, GW_CTX_UPSTREAM, u, "    ");
+        print_block(out, GW_CTX_UPSTREAM, u, "    ", 0);
         fputs("}\n", out);
     }
     for (unsigned i = 0; i < conf->n_listeners; i++) {

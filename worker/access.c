@@ -1,0 +1,58 @@
+/*
+ * worker/access.c: format and write an access log line (see access.h).
+ * The line is built on the stack and written with one write(2).
+ */
+#include <stdio.h>
+
+#include "common/clock.h"
+#include "worker/access.h"
+
+/* Copy S into the line, escaping '"', '\\' and control bytes as \xHH. */
+static size_t
+put_escaped(char *out, size_t size, const char *s)
+{
+    size_t n = 0;
+
+    for ( ; *s && n + 5 < size; s++) {
+        unsigned char c = (unsigned char) *s;
+
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+            n += (size_t) snprintf(out + n, size - n, "\\x%02X", c);
+        } else {
+            out[n++] = (char) c;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+void
+gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
+{
+    char     line[2048], client[GW_ADDR_STRLEN], upstream[GW_ADDR_STRLEN];
+    char     request[1024];
+    uint64_t ms = gw_now_ms - a->start_ms;
+    int      n;
+
+    if (ls->access_log == NULL) {
+        return;
+    }
+    gw_sockaddr_format(a->client, client, sizeof(client));
+    if (a->upstream) {
+        gw_sockaddr_format(a->upstream, upstream, sizeof(upstream));
+    }
+    put_escaped(request, sizeof(request), a->request ? a->request : "-");
+    n = snprintf(line, sizeof(line),
+                 "%s [%s] %s %s \"%s\" %d %llu %llu %llu.%03llu %s\n",
+                 client, gw_clock_access_time(), ls->name, ls->handler->name,
+                 request, a->status, (unsigned long long) a->bytes_sent,
+                 (unsigned long long) a->bytes_received,
+                 (unsigned long long) (ms / 1000),
+                 (unsigned long long) (ms % 1000),
+                 a->upstream ? upstream : "-");
+    if (n > 0) {
+        gw_logfile_write(ls->access_log, line,
+                         (size_t) n < sizeof(line) ? (size_t) n
+                                                   : sizeof(line) - 1);
+    }
+}

@@ -1,0 +1,32 @@
+/*
+ * worker/access.h: the access log line, one per session or request.
+ *
+ *   CLIENT [TIME] LISTENER HANDLER "REQUEST" STATUS SENT RECEIVED SECONDS UPSTREAM
+ *
+ *   127.0.0.1:50312 [24/Nov/2026:11:54:59 +0000] echo tcp "backend" 200 5 5 0.003 127.0.0.1:9000
+ *
+ * SENT and RECEIVED are bytes to and from the client; REQUEST is the
+ * request line, or for a tunnel its target; "-" marks an empty field.
+ */
+#ifndef GW_ACCESS_H
+#define GW_ACCESS_H
+
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "worker/listener.h"
+
+typedef struct gw_access {
+    const gw_sockaddr_t *client;
+    const char          *request;       /* NULL: "-" */
+    int                  status;
+    uint64_t             bytes_sent;
+    uint64_t             bytes_received;
+    uint64_t             start_ms;
+    const gw_sockaddr_t *upstream;      /* NULL: "-" */
+} gw_access_t;
+
+/* Write the line to the listener's access log, if it has one. */
+void gw_access_log(const gw_listener_t *ls, const gw_access_t *a);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * worker/conn.h: connection slots.
+ *
+ * A worker allocates its slots once: worker_connections for client and
+ * upstream sockets (the budget), plus a few for its own descriptors (listen
+ * sockets), which do not count. Slots come from a free list.
+ *
+ * epoll's data carries (slot index, generation); closing a slot bumps its
+ * generation, so an event queued for a socket closed earlier in the same
+ * batch is recognised as stale and dropped, and a slot may be reused at
+ * once (nginx's instance bit, HAProxy's fd generation).
+ *
+ * The handler that accepted a connection owns it until gw_conn_close().
+ * The loop calls on_read / on_write and knows nothing of protocols.
+ * Readiness is edge-triggered: read_ready / write_ready stay set until a
+ * recv/send says EAGAIN, so a handler that stopped reading (backpressure)
+ * resumes without a new event.
+ */
+#ifndef GW_CONN_H
+#define GW_CONN_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "worker/timer.h"
+
+typedef struct gw_conn gw_conn_t;
+typedef struct gw_listener gw_listener_t;
+typedef void gw_io_fn(gw_conn_t *c);
+
+struct gw_conn {
+    int                  fd;        /* -1 while the slot is free */
+    uint32_t             gen;       /* bumped when the slot is closed */
+    gw_io_fn            *on_read;   /* set by the handler as its state moves */
+    gw_io_fn            *on_write;
+    gw_timer_t           timer;     /* one deadline, the handler's to use */
+    gw_conn_t           *peer;      /* other half of a tunnel, or NULL */
+    const gw_listener_t *ls;        /* config and handler of the listener */
+    void                *ctx;       /* handler state */
+    const char          *action;    /* "connecting to upstream", for logs */
+    gw_sockaddr_t        addr;      /* client: its address; upstream: server */
+    gw_conn_t           *next;      /* free list */
+    uint32_t             index;
+    unsigned             read_ready:1;
+    unsigned             write_ready:1;
+    unsigned             counted:1;     /* takes a worker_connections slot */
+    unsigned             upstream:1;    /* we dialed it */
+};
+
+/* Slots for BUDGET counted connections and EXTRA uncounted; 0 or -1. */
+int gw_conns_init(unsigned budget, unsigned extra);
+
+/* Flags of gw_conn_open(). */
+#define GW_CONN_COUNTED   0x1   /* counts against worker_connections */
+#define GW_CONN_RESERVED  0x2   /* ... using a slot reserved earlier */
+#define GW_CONN_UPSTREAM  0x4
+
+/*
+ * Take a slot for the non-blocking socket FD and register it with epoll
+ * (edge-triggered, read and write). Returns NULL when no slot is left or
+ * epoll refuses; the caller still owns FD then.
+ */
+gw_conn_t *gw_conn_open(int fd, unsigned flags);
+
+/*
+ * Close the socket and free the slot: timer deleted, descriptor closed
+ * (which leaves epoll), generation bumped, slot back on the free list.
+ * The caller must not touch C afterwards, and the handler must have
+ * returned its buffers and context first.
+ */
+void gw_conn_close(gw_conn_t *c);
+
+/* Counted slots neither used nor reserved. */
+unsigned gw_conns_available(void);
+
+/* Counted slots in use (for graceful stop: wait until this is 0). */
+unsigned gw_conns_active(void);
+
+/* Reserve N counted slots for a later gw_conn_open(GW_CONN_RESERVED);
+ * 0, or -1 when fewer are available. */
+int gw_conns_reserve(unsigned n);
+void gw_conns_unreserve(unsigned n);
+
+/* The slot by index, for the loop (NULL when out of range). */
+gw_conn_t *gw_conn_by_index(uint32_t index);
+
+/* Called whenever a counted slot frees up (the accept loop resumes). */
+void gw_conns_on_free(void (*fn)(void));
+
+/*
+ * Log about a connection, nginx style: "MESSAGE (ERR: text) while ACTION,
+ * client: A, listener: L, upstream: U".
+ */
+void gw_conn_log(int level, const gw_conn_t *c, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

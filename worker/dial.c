@@ -1,0 +1,195 @@
+/*
+ * worker/dial.c: connect to an upstream group, failing over (see dial.h).
+ *
+ *   try_next ── pick ── socket/connect ──┬─ 0 ─────────────── connected
+ *      ^                                 ├─ EINPROGRESS ─ wait ─┬─ ok ┘
+ *      └──────── failed (count it) ──────┴─ error ──────────────┴─ error,
+ *                                                                  timeout
+ *
+ * The first socket takes the slot the client reserved at accept; a retry
+ * reuses the slot the failed socket just gave back, in the same callback.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "worker/dial.h"
+#include "worker/listener.h"
+
+static void try_next(gw_dial_t *d);
+
+static void
+finish(gw_dial_t *d, gw_conn_t *upstream)
+{
+    if (d->reserved) {
+        gw_conns_unreserve(1);
+        d->reserved = 0;
+    }
+    d->done(d, upstream);
+}
+
+static void
+connected(gw_dial_t *d)
+{
+    gw_conn_t *c = d->conn;
+
+    gw_timer_del(&c->timer);
+    gw_upstream_connected(d->peer);
+    c->action = NULL;
+    c->ctx = NULL;
+    c->write_ready = 1;
+    d->conn = NULL;
+    finish(d, c);
+}
+
+/* The try failed: count it against the peer, close, try the next one. */
+static void
+failed(gw_dial_t *d, int status)
+{
+    gw_upstream_release(d->up, d->peer, 1, gw_now_ms);
+    gw_conn_close(d->conn);
+    d->conn = NULL;
+    d->status = status;
+    try_next(d);
+}
+
+static void
+on_timeout(gw_timer_t *t)
+{
+    gw_conn_t *c = gw_container_of(t, gw_conn_t, timer);
+    gw_dial_t *d = c->ctx;
+
+    gw_conn_log(GW_LOG_ERROR, c, ETIMEDOUT, "upstream timed out");
+    failed(d, 504);
+}
+
+static void
+on_connect_event(gw_conn_t *c)
+{
+    gw_dial_t *d = c->ctx;
+    int        err = 0;
+    socklen_t  len = sizeof(err);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+        err = errno;
+    }
+    if (err == 0 && !c->write_ready) {
+        return;                 /* not connected yet */
+    }
+    if (err != 0) {
+        gw_conn_log(GW_LOG_ERROR, c, err, "connect() failed");
+        failed(d, 502);
+        return;
+    }
+    connected(d);
+}
+
+/* A socket for the peer in a slot; the connection, or NULL. */
+static gw_conn_t *
+open_socket(gw_dial_t *d)
+{
+    int        one = 1;
+    int        fd = socket(d->peer->addr.sa.sa_family,
+                           SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    gw_conn_t *c;
+
+    if (fd == -1) {
+        gw_conn_log(GW_LOG_CRIT, d->client, errno, "socket() failed");
+        return NULL;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c = gw_conn_open(fd, GW_CONN_UPSTREAM
+                         | (d->reserved ? GW_CONN_RESERVED : GW_CONN_COUNTED));
+    if (c == NULL) {
+        gw_conn_log(GW_LOG_ERROR, d->client, 0,
+                    "worker_connections are not enough for the upstream");
+        close(fd);
+        return NULL;
+    }
+    d->reserved = 0;
+    c->addr = d->peer->addr;
+    c->peer = d->client;
+    c->ls = d->client->ls;
+    c->ctx = d;
+    c->action = "connecting to upstream";
+    c->on_read = on_connect_event;
+    c->on_write = on_connect_event;
+    gw_timer_init(&c->timer, on_timeout);
+    return c;
+}
+
+static void
+try_next(gw_dial_t *d)
+{
+    for ( ;; ) {
+        d->peer = gw_upstream_pick(d->up, &d->pick, gw_now_ms);
+        if (d->peer == NULL) {
+            if (d->pick.n_tried == 0) {
+                gw_conn_log(GW_LOG_ERROR, d->client, 0,
+                            "no live upstreams in \"%s\"", d->up->conf->name);
+            }
+            finish(d, NULL);
+            return;
+        }
+        d->conn = open_socket(d);
+        if (d->conn == NULL) {
+            gw_upstream_release(d->up, d->peer, 0, gw_now_ms);
+            d->status = 502;
+            finish(d, NULL);
+            return;
+        }
+        if (connect(d->conn->fd, &d->peer->addr.sa,
+                    gw_sockaddr_len(&d->peer->addr)) == 0) {
+            connected(d);
+            return;
+        }
+        if (errno == EINPROGRESS) {
+            if (d->timeout_ms) {
+                gw_timer_set(&d->conn->timer, d->timeout_ms);
+            }
+            return;
+        }
+        gw_conn_log(GW_LOG_ERROR, d->conn, errno, "connect() failed");
+        gw_upstream_release(d->up, d->peer, 1, gw_now_ms);
+        gw_conn_close(d->conn);
+        d->conn = NULL;
+        d->status = 502;
+    }
+}
+
+void
+gw_dial_start(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
+              gw_dial_fn *done, void *data)
+{
+    const gw_conf_listener_t *conf = client->ls->conf;
+
+    d->up = up;
+    d->client = client;
+    d->done = done;
+    d->data = data;
+    d->conn = NULL;
+    d->peer = NULL;
+    d->status = 502;
+    d->reserved = 1;
+    d->timeout_ms = conf->connect_timeout_ms;
+    gw_pick_init(&d->pick, &client->addr, conf->next_upstream_tries);
+    try_next(d);
+}
+
+void
+gw_dial_cancel(gw_dial_t *d)
+{
+    if (d->conn) {
+        gw_upstream_release(d->up, d->peer, 0, gw_now_ms);
+        gw_conn_close(d->conn);
+        d->conn = NULL;
+    }
+    if (d->reserved) {
+        gw_conns_unreserve(1);
+        d->reserved = 0;
+    }
+}

@@ -1,0 +1,26 @@
+/*
+ * worker/handler.h: what a handler is to the rest of the worker.
+ *
+ * A small constant table per `handler` value, tied to each listener once
+ * at start: the loop never switches over handler kinds. The handler owns
+ * an accepted connection from on_accept until it closes it.
+ */
+#ifndef GW_HANDLER_H
+#define GW_HANDLER_H
+
+#include "worker/conn.h"
+
+typedef struct gw_handler {
+    const char *name;
+    /* slots one client may need at once (tcp: its socket and upstream) */
+    unsigned    conns_per_client;
+    /* an accepted, ACL-checked connection; c->ls and c->addr are set */
+    void      (*on_accept)(gw_conn_t *c);
+} gw_handler_t;
+
+extern const gw_handler_t gw_tcp_handler;
+
+/* The handler for an enum gw_handler_kind, or NULL if not built yet. */
+const gw_handler_t *gw_handler_find(int kind);
+
+#endif

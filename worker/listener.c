@@ -1,0 +1,225 @@
+/*
+ * worker/listener.c: runtime listeners, listen sockets and the accept loop
+ * (see listener.h).
+ *
+ * Accept states of a listen socket:
+ *
+ *   waiting ── EPOLLIN ──> accepting ── EAGAIN ──────────> waiting
+ *                              │  ── budget full ─────────> paused
+ *                              └─ EMFILE/ENFILE ─────────> backing off
+ *   paused ── a slot frees (gw_listeners_resume) ──> accepting
+ *   backing off ── 100 ms timer ──> accepting
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "worker/access.h"
+#include "worker/listener.h"
+#include "worker/worker.h"
+
+#define ACCEPT_BACKOFF_MS 100
+
+static gw_listener_t  *listeners;
+static unsigned        n_listeners;
+static gw_upstream_t **upstreams;       /* parallel to conf->upstreams */
+static gw_conn_t     **sockets;         /* this slot's listen sockets */
+static unsigned        n_sockets;
+static int             any_paused;
+
+static void accept_ready(gw_conn_t *lc);
+
+int
+gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a)
+{
+    for (unsigned i = 0; i < conf->n_acl; i++) {
+        if (gw_cidr_match(&conf->acl[i].cidr, a)) {
+            return conf->acl[i].allow;
+        }
+    }
+    return 1;
+}
+
+static void
+deny(gw_conn_t *lc, int fd, const gw_sockaddr_t *client)
+{
+    char       text[GW_ADDR_STRLEN];
+    gw_access_t entry = { .client = client, .status = 403,
+                          .start_ms = gw_now_ms };
+
+    gw_sockaddr_format(client, text, sizeof(text));
+    gw_log(GW_LOG_INFO, 0, "access forbidden by rule, client: %s, "
+           "listener: %s", text, lc->ls->name);
+    gw_access_log(lc->ls, &entry);
+    close(fd);
+}
+
+static void
+on_backoff_end(gw_timer_t *t)
+{
+    accept_ready(gw_container_of(t, gw_conn_t, timer));
+}
+
+/* Out of descriptors: stop for a moment, keep serving open connections. */
+static void
+back_off(gw_conn_t *lc, int err)
+{
+    gw_log(GW_LOG_CRIT, err, "accept4() failed on listener %s, "
+           "pausing %d ms", lc->ls->name, ACCEPT_BACKOFF_MS);
+    gw_timer_init(&lc->timer, on_backoff_end);
+    gw_timer_set(&lc->timer, ACCEPT_BACKOFF_MS);
+}
+
+static void
+accept_ready(gw_conn_t *lc)
+{
+    const gw_listener_t *ls = lc->ls;
+
+    while (lc->read_ready && !gw_timer_is_armed(&lc->timer)) {
+        gw_sockaddr_t addr;
+        socklen_t     len = sizeof(addr);
+        gw_conn_t    *c;
+        int           fd;
+
+        if (gw_conns_available() < ls->handler->conns_per_client) {
+            any_paused = 1;     /* the backlog holds the rest */
+            return;
+        }
+        fd = accept4(lc->fd, &addr.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd == -1) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                lc->read_ready = 0;
+            } else if (errno == EMFILE || errno == ENFILE
+                       || errno == ENOBUFS || errno == ENOMEM) {
+                back_off(lc, errno);
+            } else if (errno != EINTR && errno != ECONNABORTED) {
+                gw_log(GW_LOG_ERROR, errno, "accept4() failed on listener %s",
+                       ls->name);
+                return;
+            }
+            continue;
+        }
+        if (!gw_acl_allows(ls->conf, &addr)) {
+            deny(lc, fd, &addr);
+            continue;
+        }
+        c = gw_conn_open(fd, GW_CONN_COUNTED);
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        c->addr = addr;
+        c->ls = ls;
+        ls->handler->on_accept(c);
+    }
+}
+
+void
+gw_listeners_resume(void)
+{
+    if (!any_paused) {
+        return;
+    }
+    any_paused = 0;
+    for (unsigned i = 0; i < n_sockets; i++) {
+        if (sockets[i] && sockets[i]->read_ready) {
+            accept_ready(sockets[i]);
+        }
+    }
+}
+
+void
+gw_listeners_stop(void)
+{
+    for (unsigned i = 0; i < n_sockets; i++) {
+        if (sockets[i]) {
+            gw_conn_close(sockets[i]);
+            sockets[i] = NULL;
+        }
+    }
+    any_paused = 0;
+}
+
+static int
+build_listener(const gw_cycle_t *cycle, unsigned i, char *err)
+{
+    const gw_conf_t          *conf = cycle->conf;
+    const gw_conf_listener_t *lc = conf->listeners[i];
+    gw_listener_t            *ls = &listeners[i];
+
+    ls->conf = lc;
+    ls->name = lc->name[0] ? lc->name : lc->listens[0].text;
+    ls->handler = gw_handler_find(lc->handler);
+    if (ls->handler == NULL) {
+        snprintf(err, GW_ERR_LEN, "handler %s is not available",
+                 gw_handler_names[lc->handler]);
+        return -1;
+    }
+    for (unsigned k = 0; k < conf->n_upstreams && lc->proxy_pass.upstream; k++) {
+        if (conf->upstreams[k] == lc->proxy_pass.upstream) {
+            ls->upstream = upstreams[k];
+        }
+    }
+    ls->access_log = cycle->access_logs[i];    /* opened by the master */
+    return 0;
+}
+
+static int
+register_sockets(const gw_cycle_t *cycle, unsigned slot, char *err)
+{
+    sockets = calloc(cycle->n_sockets ? cycle->n_sockets : 1,
+                     sizeof(*sockets));
+    if (sockets == NULL) {
+        snprintf(err, GW_ERR_LEN, "out of memory");
+        return -1;
+    }
+    n_sockets = cycle->n_sockets;
+    for (unsigned i = 0; i < cycle->n_sockets; i++) {
+        const gw_listen_socket_t *s = &cycle->sockets[i];
+        gw_conn_t                *lc = gw_conn_open(s->fds[slot], 0);
+
+        if (lc == NULL) {
+            snprintf(err, GW_ERR_LEN, "cannot register a listen socket: %s",
+                     strerror(errno));
+            return -1;
+        }
+        lc->ls = &listeners[s->listener];
+        lc->on_read = accept_ready;
+        lc->on_write = accept_ready;
+        lc->addr = s->addr;
+        sockets[i] = lc;
+    }
+    return 0;
+}
+
+int
+gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err)
+{
+    const gw_conf_t *conf = cycle->conf;
+
+    upstreams = calloc(conf->n_upstreams + 1, sizeof(*upstreams));
+    listeners = calloc(conf->n_listeners + 1, sizeof(*listeners));
+    if (upstreams == NULL || listeners == NULL) {
+        snprintf(err, GW_ERR_LEN, "out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < conf->n_upstreams; i++) {
+        upstreams[i] = gw_upstream_new(conf->upstreams[i]);
+        if (upstreams[i] == NULL) {
+            snprintf(err, GW_ERR_LEN, "out of memory");
+            return -1;
+        }
+    }
+    n_listeners = conf->n_listeners;
+    for (unsigned i = 0; i < n_listeners; i++) {
+        if (build_listener(cycle, i, err) != 0) {
+            return -1;
+        }
+    }
+    return register_sockets(cycle, slot, err);
+}

@@ -1,0 +1,46 @@
+/*
+ * worker/listener.h: listeners at run time, their listen sockets and the
+ * accept loop.
+ *
+ * A worker turns each configured listener into a gw_listener_t (handler,
+ * upstream, access log) and registers its slot's listen sockets. The
+ * accept loop takes connections until EAGAIN; when the budget cannot hold
+ * another client (worker_connections, counting the upstream side the
+ * handler needs), it pauses and the backlog holds the rest until a slot
+ * frees. ACLs are checked before the handler sees a connection.
+ */
+#ifndef GW_LISTENER_H
+#define GW_LISTENER_H
+
+#include "common/log.h"
+#include "conf/conf.h"
+#include "worker/conn.h"
+#include "worker/handler.h"
+#include "worker/upstream.h"
+
+struct gw_listener {
+    const gw_conf_listener_t *conf;
+    const gw_handler_t       *handler;
+    gw_upstream_t            *upstream;     /* proxy_pass, or NULL */
+    gw_logfile_t             *access_log;   /* NULL: off */
+    const char               *name;         /* name, or first listen address */
+};
+
+typedef struct gw_cycle gw_cycle_t;
+
+/*
+ * Build the listeners of CYCLE and register the listen sockets of SLOT.
+ * Returns 0, or -1 with err written.
+ */
+int gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err);
+
+/* Stop accepting: drop this worker's copies of the listen sockets. */
+void gw_listeners_stop(void);
+
+/* Resume accept loops that paused for lack of slots, when slots allow. */
+void gw_listeners_resume(void);
+
+/* First matching allow/deny rule wins; no rule matching allows. */
+int gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);
+
+#endif

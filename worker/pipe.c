@@ -1,0 +1,59 @@
+/*
+ * worker/pipe.c: the pipe pool (see pipe.h). The pool keeps at most
+ * KEEP_FREE pairs; beyond that pipes are closed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "worker/pipe.h"
+
+#define KEEP_FREE   64
+#define PIPE_SIZE   65536       /* Linux's default: 16 pages */
+
+static int    pool[KEEP_FREE][2];
+static int    n_free;
+static size_t pipe_size;
+
+size_t
+gw_pipe_size(void)
+{
+    return pipe_size ? pipe_size : PIPE_SIZE;
+}
+
+int
+gw_pipe_get(int fds[2])
+{
+    if (n_free > 0) {
+        n_free--;
+        fds[0] = pool[n_free][0];
+        fds[1] = pool[n_free][1];
+        return 0;
+    }
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+        return -1;
+    }
+    if (pipe_size == 0) {
+        int size = fcntl(fds[1], F_GETPIPE_SZ);
+
+        pipe_size = size > 0 ? (size_t) size : PIPE_SIZE;
+    }
+    return 0;
+}
+
+void
+gw_pipe_put(int fds[2], int empty)
+{
+    if (fds[0] == -1) {
+        return;
+    }
+    if (empty && n_free < KEEP_FREE) {
+        pool[n_free][0] = fds[0];
+        pool[n_free][1] = fds[1];
+        n_free++;
+    } else {
+        close(fds[0]);
+        close(fds[1]);
+    }
+    fds[0] = fds[1] = -1;
+}

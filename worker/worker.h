@@ -1,0 +1,47 @@
+/*
+ * worker/worker.h: the one door from master/ into the worker.
+ *
+ * The master builds a cycle (a parsed configuration plus its listen
+ * sockets, one per address per worker slot), forks, and the child calls
+ * gw_worker_run(cycle, slot). The worker keeps only its slot's sockets.
+ */
+#ifndef GW_WORKER_H
+#define GW_WORKER_H
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "conf/conf.h"
+
+typedef struct gw_listen_socket {
+    gw_sockaddr_t   addr;
+    int             type;           /* SOCK_STREAM or SOCK_DGRAM */
+    int             backlog;
+    unsigned        listener;       /* index in conf->listeners */
+    int            *fds;            /* one per worker slot */
+    unsigned        n_fds;
+} gw_listen_socket_t;
+
+struct gw_cycle {
+    gw_conf_t          *conf;
+    gw_listen_socket_t *sockets;
+    unsigned            n_sockets;
+    gw_logfile_t      **access_logs;    /* per listener, NULL when off */
+    unsigned            generation;     /* bumped by every reload */
+};
+
+typedef struct gw_cycle gw_cycle_t;
+
+/*
+ * Run a worker for SLOT until it is told to stop; never returns. The
+ * caller has forked; signals are blocked on entry.
+ */
+void gw_worker_run(const gw_cycle_t *cycle, unsigned slot)
+    __attribute__((noreturn));
+
+/*
+ * Can this build run every listener of CONF? 0, or -1 with a
+ * "MESSAGE in FILE:LINE" in err (a handler from a later issue).
+ */
+int gw_worker_check_conf(const gw_conf_t *conf, char *err, size_t len);
+
+#endif
