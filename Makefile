@@ -24,7 +24,7 @@ LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(WORKER_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MASTER_OBJ := $(MASTER_SRC:%.c=$(BUILD)/%.o)
 
-UNIT_SRC   := $(wildcard test/unit/test_*.c)
+UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_BIN   := $(BUILD)/test/unit/run_unit
 BACKEND_SRC := $(wildcard test/backends/*.c)
 BACKEND_BIN := $(BACKEND_SRC:test/backends/%.c=$(BUILD)/test/backends/%)
