@@ -88,9 +88,14 @@ on_connect_event(gw_conn_t *c)
     connected(d);
 }
 
-/* A socket for the peer in a slot; the connection, or NULL. */
+/*
+ * A non-blocking socket for the peer with connect() issued, in a slot.
+ * Registering after connect() means epoll never sees the unconnected
+ * socket (which polls as HUP|OUT). Returns the connection (*rc: 0 or the
+ * connect() errno), or NULL when no socket or slot could be had.
+ */
 static gw_conn_t *
-open_socket(gw_dial_t *d)
+open_socket(gw_dial_t *d, int *rc)
 {
     int        one = 1;
     int        fd = socket(d->peer->addr.sa.sa_family,
@@ -102,6 +107,8 @@ open_socket(gw_dial_t *d)
         return NULL;
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    *rc = connect(fd, &d->peer->addr.sa, gw_sockaddr_len(&d->peer->addr))
+          == 0 ? 0 : errno;
     c = gw_conn_open(fd, GW_CONN_UPSTREAM
                          | (d->reserved ? GW_CONN_RESERVED : GW_CONN_COUNTED));
     if (c == NULL) {
@@ -126,6 +133,8 @@ static void
 try_next(gw_dial_t *d)
 {
     for ( ;; ) {
+        int rc;
+
         d->peer = gw_upstream_pick(d->up, &d->pick, gw_now_ms);
         if (d->peer == NULL) {
             if (d->pick.n_tried == 0) {
@@ -135,25 +144,24 @@ try_next(gw_dial_t *d)
             finish(d, NULL);
             return;
         }
-        d->conn = open_socket(d);
+        d->conn = open_socket(d, &rc);
         if (d->conn == NULL) {
             gw_upstream_release(d->up, d->peer, 0, gw_now_ms);
             d->status = 502;
             finish(d, NULL);
             return;
         }
-        if (connect(d->conn->fd, &d->peer->addr.sa,
-                    gw_sockaddr_len(&d->peer->addr)) == 0) {
+        if (rc == 0) {
             connected(d);
             return;
         }
-        if (errno == EINPROGRESS) {
+        if (rc == EINPROGRESS) {
             if (d->timeout_ms) {
                 gw_timer_set(&d->conn->timer, d->timeout_ms);
             }
             return;
         }
-        gw_conn_log(GW_LOG_ERROR, d->conn, errno, "connect() failed");
+        gw_conn_log(GW_LOG_ERROR, d->conn, rc, "connect() failed");
         gw_upstream_release(d->up, d->peer, 1, gw_now_ms);
         gw_conn_close(d->conn);
         d->conn = NULL;
