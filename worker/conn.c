@@ -123,6 +123,7 @@ gw_conn_open(int fd, unsigned flags)
     c->action = NULL;
     c->read_ready = 0;
     c->write_ready = 0;
+    c->hup = 0;
     c->counted = (flags & (GW_CONN_COUNTED | GW_CONN_RESERVED)) != 0;
     c->upstream = (flags & GW_CONN_UPSTREAM) != 0;
     gw_timer_init(&c->timer, NULL);

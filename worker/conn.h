@@ -44,6 +44,7 @@ struct gw_conn {
     uint32_t             index;
     unsigned             read_ready:1;
     unsigned             write_ready:1;
+    unsigned             hup:1;         /* the peer shut down or reset */
     unsigned             counted:1;     /* takes a worker_connections slot */
     unsigned             upstream:1;    /* we dialed it */
 };

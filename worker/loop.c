@@ -104,6 +104,9 @@ dispatch(const struct epoll_event *ev)
     if (e & (EPOLLERR | EPOLLHUP)) {
         e |= EPOLLIN | EPOLLOUT;
     }
+    if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        c->hup = 1;
+    }
     readable = (e & (EPOLLIN | EPOLLRDHUP)) != 0;
     writable = (e & EPOLLOUT) != 0;
     if (readable) {

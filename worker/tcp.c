@@ -104,13 +104,18 @@ on_accept(gw_conn_t *c)
 /*
  * Until the upstream answers, a client event only matters if the client
  * gave up: a peek tells a FIN or reset from early bytes, which stay queued.
+ * Plain data (no hang-up seen) needs no system call at all.
  */
 static void
 on_client_wait(gw_conn_t *c)
 {
     char    byte;
-    ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK);
+    ssize_t n;
 
+    if (!c->hup) {
+        return;
+    }
+    n = recv(c->fd, &byte, 1, MSG_PEEK);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
         tcp_session_t *s = c->ctx;
 
