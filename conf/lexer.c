@@ -201,7 +201,8 @@ read_word(gw_lexer_t *lx, gw_token_t *tok, char quote, char *err,
         if (s->pos >= s->len) {
             if (quote) {
                 snprintf(msg, sizeof(msg),
-                         "unexpected end of file, expecting \"%c\"", quote);
+                         quote == '"' ? "unexpected end of file, expecting '\"'"
+                                      : "unexpected end of file, expecting \"'\"");
                 fail(lx, tok, err, errlen, msg);
                 return -1;
             }

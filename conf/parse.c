@@ -149,7 +149,7 @@ include(gw_parser_t *p, unsigned ctx, void *obj, gw_seen_t *seen, const char *ar
         return gw_conf_error(p, p->file, p->line,
                              "includes nested deeper than %d", MAX_INCLUDE);
     }
-    rc = glob(pattern, GLOB_ERR, NULL, &g);
+    rc = glob(pattern, 0, NULL, &g);
     if (rc == GLOB_NOMATCH && strpbrk(arg, "*?[") != NULL) {
         return 0;   /* a wildcard matching nothing is fine, as in nginx */
     }

@@ -375,6 +375,8 @@ stop(int event)
         return;
     }
     stopping = event;
+    /* once the workers drop theirs, new clients are refused, not queued */
+    gw_listen_close(cycle);
     if (event == GW_EV_TERMINATE) {
         signal_workers(SIGTERM, 1, 1);
         kill_at_ms = gw_now_ms + KILL_AFTER_MS;
