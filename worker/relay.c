@@ -85,6 +85,24 @@ flush(gw_relay_dir_t *d, gw_conn_t *dst, gw_relay_t *r)
     return MOVED;
 }
 
+/* What a read that returned N means for the direction. */
+static int
+read_outcome(gw_relay_dir_t *d, gw_conn_t *src, ssize_t n)
+{
+    if (n > 0) {
+        return MOVED;
+    }
+    if (n == 0) {
+        d->eof = 1;
+        return MOVED;
+    }
+    if (is_again(errno)) {
+        src->read_ready = 0;
+        return BLOCKED;
+    }
+    return FAILED_SRC;
+}
+
 /* Read one window from src. Returns MOVED (bytes or EOF) or BLOCKED. */
 static int
 fill_pipe(gw_relay_dir_t *d, gw_conn_t *src)
@@ -99,21 +117,11 @@ fill_pipe(gw_relay_dir_t *d, gw_conn_t *src)
                SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n > 0) {
         d->in_pipe = (size_t) n;
-        return MOVED;
-    }
-    if (n == 0) {
-        d->eof = 1;
-        return MOVED;
-    }
-    if (is_again(errno)) {
-        src->read_ready = 0;
-        return BLOCKED;
-    }
-    if (errno == EINVAL || errno == ENOSYS) {
+    } else if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
         d->no_splice = 1;       /* this socket type cannot splice */
         return MOVED;
     }
-    return FAILED_SRC;
+    return read_outcome(d, src, n);
 }
 
 static int
@@ -129,17 +137,8 @@ fill_buf(gw_relay_dir_t *d, gw_conn_t *src)
     if (n > 0) {
         d->buf->pos = 0;
         d->buf->last = (size_t) n;
-        return MOVED;
     }
-    if (n == 0) {
-        d->eof = 1;
-        return MOVED;
-    }
-    if (is_again(errno)) {
-        src->read_ready = 0;
-        return BLOCKED;
-    }
-    return FAILED_SRC;
+    return read_outcome(d, src, n);
 }
 
 static int

@@ -202,29 +202,28 @@ on_relay(gw_conn_t *c)
 }
 
 static void
+expire(gw_timer_t *t, uint64_t deadline_ms, const char *what)
+{
+    gw_conn_t *c = gw_container_of(t, gw_conn_t, timer);
+
+    if (gw_timer_lazy_expired(t, deadline_ms)) {
+        gw_conn_log(GW_LOG_INFO, c, ETIMEDOUT, "%s", what);
+        session_close(c->ctx);
+    }
+}
+
+static void
 on_idle_timer(gw_timer_t *t)
 {
-    gw_conn_t     *c = gw_container_of(t, gw_conn_t, timer);
-    tcp_session_t *s = c->ctx;
+    tcp_session_t *s = gw_container_of(t, gw_conn_t, timer)->ctx;
 
-    if (s->idle_deadline_ms > gw_now_ms) {
-        gw_timer_set_at(t, s->idle_deadline_ms);
-        return;
-    }
-    gw_conn_log(GW_LOG_INFO, c, ETIMEDOUT, "idle timeout");
-    session_close(s);
+    expire(t, s->idle_deadline_ms, "idle timeout");
 }
 
 static void
 on_send_timer(gw_timer_t *t)
 {
-    gw_conn_t     *c = gw_container_of(t, gw_conn_t, timer);
-    tcp_session_t *s = c->ctx;
+    tcp_session_t *s = gw_container_of(t, gw_conn_t, timer)->ctx;
 
-    if (s->send_deadline_ms > gw_now_ms) {
-        gw_timer_set_at(t, s->send_deadline_ms);
-        return;
-    }
-    gw_conn_log(GW_LOG_INFO, c, ETIMEDOUT, "send timeout");
-    session_close(s);
+    expire(t, s->send_deadline_ms, "send timeout");
 }

@@ -38,6 +38,16 @@ gw_timer_set(gw_timer_t *t, uint64_t delay_ms)
     gw_timer_set_at(t, gw_now_ms + delay_ms);
 }
 
+int
+gw_timer_lazy_expired(gw_timer_t *t, uint64_t deadline_ms)
+{
+    if (deadline_ms > gw_now_ms) {
+        gw_timer_set_at(t, deadline_ms);
+        return 0;
+    }
+    return 1;
+}
+
 void
 gw_timer_del(gw_timer_t *t)
 {

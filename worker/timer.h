@@ -44,6 +44,13 @@ void gw_timer_set(gw_timer_t *t, uint64_t delay_ms);
 /* Fire at an absolute deadline (ms on the cached monotonic clock). */
 void gw_timer_set_at(gw_timer_t *t, uint64_t deadline_ms);
 
+/*
+ * For lazy deadlines (STYLE.md 7): activity only moves DEADLINE_MS, and
+ * the timer, armed at an older deadline, fires early. Returns 1 when the
+ * deadline has really passed; otherwise re-arms T at it and returns 0.
+ */
+int gw_timer_lazy_expired(gw_timer_t *t, uint64_t deadline_ms);
+
 /* Disarm; harmless on a timer that is not armed. */
 void gw_timer_del(gw_timer_t *t);
 
