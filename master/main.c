@@ -141,5 +141,8 @@ main(int argc, char **argv)
     }
     mo.conf_path = o.conf_path;
     mo.extra = o.extra;
-    return gw_master_run(conf, &mo);
+    rc = gw_master_run(conf, &mo);
+    free(o.conf_path);
+    free(o.extra);
+    return rc;
 }
