@@ -105,44 +105,57 @@ send_signal(const gw_conf_t *conf, const char *name)
     return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Load, then test, signal or run; returns the exit status. */
+static int
+act(options_t *o)
 {
     char             err[GW_CONF_ERR_LEN];
-    options_t        o = { 0 };
     gw_conf_t       *conf;
     gw_master_opts_t mo;
     int              rc;
 
-    gw_proctitle_init(argc, argv);
-    rc = parse_options(argc, argv, &o);
-    if (rc >= 0) {
-        return rc;
-    }
-    conf = gw_conf_load(o.conf_path, o.extra, err, sizeof(err));
+    conf = gw_conf_load(o->conf_path, o->extra, err, sizeof(err));
     if (conf == NULL || gw_worker_check_conf(conf, err, sizeof(err)) != 0) {
         fprintf(stderr, "gateway: [emerg] %s\n", err);
-        if (o.test) {
+        if (o->test) {
             fprintf(stderr, "gateway: configuration file %s test failed\n",
-                    o.conf_path);
+                    o->conf_path);
         }
+        gw_conf_free(conf);
         return 1;
     }
-    if (o.test) {
-        if (o.test == 2) {
+    if (o->test) {
+        if (o->test == 2) {
             gw_conf_dump(conf, stdout);
         }
         fprintf(stderr, "gateway: configuration file %s test is successful\n",
                 conf->file);
+        gw_conf_free(conf);
         return 0;
     }
-    if (o.signal) {
-        return send_signal(conf, o.signal);
+    if (o->signal) {
+        rc = send_signal(conf, o->signal);
+        gw_conf_free(conf);
+        return rc;
     }
-    mo.conf_path = o.conf_path;
-    mo.extra = o.extra;
-    rc = gw_master_run(conf, &mo);
+    mo.conf_path = o->conf_path;
+    mo.extra = o->extra;
+    return gw_master_run(conf, &mo);   /* frees conf with its cycle */
+}
+
+int
+main(int argc, char **argv)
+{
+    options_t o = { 0 };
+    int       rc;
+
+    gw_proctitle_init(argc, argv);
+    rc = parse_options(argc, argv, &o);
+    if (rc < 0) {
+        rc = act(&o);
+    }
     free(o.conf_path);
     free(o.extra);
+    free((char *) o.signal);
     return rc;
 }

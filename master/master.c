@@ -563,6 +563,13 @@ gw_master_run(gw_conf_t *conf, const gw_master_opts_t *options)
     gw_clock_update();
     rc = start(conf, &wait_mask);
     if (rc != 0) {
+        if (cycle) {
+            gw_listen_close(cycle);
+            cycle_free(cycle);
+        } else {
+            gw_conf_free(conf);
+        }
+        free(slots);
         return rc;
     }
     gw_log(GW_LOG_NOTICE, 0, "gateway/%s started: master %d, %u workers",
