@@ -1,11 +1,15 @@
 /*
  * test/backends/tcp_backend.c: a small TCP server for integration tests.
  *
- *   tcp_backend [-i NAME] [-m echo|id] ADDR:PORT
+ *   tcp_backend [-i NAME] [-m echo|id|count|hello] ADDR:PORT
  *
  *   echo  (default) echo every byte back; on the client's FIN, finish
  *         echoing, then shut down our side (half-close is visible)
  *   id    write "NAME\n" and close (which server answered?)
+ *   count read until the client's FIN, then write "BYTES\n" (how many
+ *         bytes arrived) and close: an answer only a passed-on FIN brings
+ *   hello write "NAME\n" and shut down our side at once, then read until
+ *         the client's FIN and print "NAME got BYTES" on stdout
  *
  * One process, one epoll loop, level-triggered; stops on TERM.
  */
@@ -25,14 +29,17 @@
 #define BUF_SIZE 65536
 
 typedef struct client {
-    int     fd;
-    char    buf[BUF_SIZE];
-    size_t  len;
-    int     eof;
+    int                 fd;
+    char                buf[BUF_SIZE];
+    size_t              len;
+    int                 eof;
+    unsigned long long  count;
 } client_t;
 
+enum { MODE_ECHO, MODE_ID, MODE_COUNT, MODE_HELLO };
+
 static const char *id = "backend";
-static int         id_mode;
+static int         mode = MODE_ECHO;
 
 static int
 listen_on(const char *text)
@@ -105,6 +112,23 @@ serve(client_t *c)
 {
     ssize_t n;
 
+    if (mode == MODE_COUNT || mode == MODE_HELLO) {
+        n = recv(c->fd, c->buf, BUF_SIZE, MSG_DONTWAIT);
+        if (n > 0) {
+            c->count += (unsigned long long) n;
+            return 0;
+        }
+        if (n < 0) {
+            return errno == EAGAIN ? 0 : -1;
+        }
+        if (mode == MODE_HELLO) {
+            printf("%s got %llu\n", id, c->count);
+            fflush(stdout);
+        } else {
+            dprintf(c->fd, "%llu\n", c->count);    /* fits the empty buffer */
+        }
+        return -1;
+    }
     if (c->len) {
         n = send(c->fd, c->buf, c->len, MSG_NOSIGNAL);
         if (n < 0) {
@@ -139,7 +163,7 @@ accept_one(int ep, int lfd)
     if (fd == -1) {
         return;
     }
-    if (id_mode) {
+    if (mode == MODE_ID) {
         dprintf(fd, "%s\n", id);
         close(fd);
         return;
@@ -150,6 +174,10 @@ accept_one(int ep, int lfd)
         return;
     }
     c->fd = fd;
+    if (mode == MODE_HELLO) {
+        dprintf(fd, "%s\n", id);
+        shutdown(fd, SHUT_WR);
+    }
     watch(ep, c, EPOLL_CTL_ADD);
 }
 
@@ -163,13 +191,15 @@ main(int argc, char **argv)
         if (opt == 'i') {
             id = optarg;
         } else if (opt == 'm') {
-            id_mode = strcmp(optarg, "id") == 0;
+            mode = strcmp(optarg, "id") == 0 ? MODE_ID
+                   : strcmp(optarg, "count") == 0 ? MODE_COUNT
+                   : strcmp(optarg, "hello") == 0 ? MODE_HELLO : MODE_ECHO;
         } else {
             return 2;
         }
     }
     if (optind >= argc || (lfd = listen_on(argv[optind])) == -1) {
-        fprintf(stderr, "usage: tcp_backend [-i NAME] [-m echo|id] "
+        fprintf(stderr, "usage: tcp_backend [-i NAME] [-m echo|id|count|hello] "
                 "ADDR:PORT (%s)\n", strerror(errno));
         return 2;
     }

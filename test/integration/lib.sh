@@ -1,0 +1,288 @@
+# test/integration/lib.sh: sourced by every integration test.
+#
+#   . "$(dirname "$0")/lib.sh"
+#
+# Gives the test:
+#   $T            a temp dir of its own, removed at exit
+#   $GW $BK       the gateway binary and the backends dir under $BUILD
+#   $MAIN         main-context lines: 1 worker, error log and pid in $T
+#   ports N       N free TCP ports on one line
+#   write_conf [FILE]       stdin into FILE (default $T/gw.conf)
+#   spawn NAME CMD...       run CMD in the background, output in $T/NAME.out,
+#                           pid in ${PID[NAME]}; stopped at exit
+#   backend NAME MODE ADDR:PORT     a tcp_backend (echo|id|count), waited for
+#   gw_start [CONF] [PORT...]      gateway in the foreground; GW_PID is the
+#                           master; waits for its worker and the ports
+#   wait_until MS CMD...    poll CMD every 20 ms for at most MS
+#   wait_listen PORT, wait_closed PORT, wait_log FILE REGEX [MS],
+#   wait_gone PID [MS], wait_workers MASTER N [MS]
+#   workers_of MASTER       pids of its worker processes
+#   ok NAME, not_ok NAME WHY, check NAME CMD..., expect_eq NAME WANT GOT,
+#   bail WHY
+#
+# Every process a test starts is stopped at exit by pid (TERM, then KILL
+# after a bound), with its descendants (the gateway's workers), even when
+# the test fails half-way. Nothing is killed by name.
+
+set -u
+: "${BUILD:=build}"
+GW_ROOT=${GW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+cd "$GW_ROOT" || exit 2
+case "$BUILD" in
+/*) ;;
+*) BUILD="$GW_ROOT/$BUILD" ;;
+esac
+GW="$BUILD/gateway"
+BK="$BUILD/test/backends"
+TC="$BK/tcp_client"
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/gw-$TEST_NAME.XXXXXX") || exit 2
+MAIN="worker_processes 1;
+error_log $T/error.log info;
+pid $T/gw.pid;"
+CONF="$T/gw.conf"
+GW_PID=""
+declare -A PID=()
+STARTED=()                  # "pid:starttime" of everything we started
+N_FAILED=0
+
+for bin in "$GW" "$TC" "$BK/tcp_backend" "$BK/freeport"; do
+    [ -x "$bin" ] || { echo "not ok - $bin is built"; exit 1; }
+done
+
+# ---- time and waiting -------------------------------------------------------
+
+now_ms() {
+    local t=${EPOCHREALTIME//[.,]/}
+    echo $((t / 1000))
+}
+
+# wait_until MS CMD...: 0 as soon as CMD succeeds, 1 after MS without.
+wait_until() {
+    local limit=$(($(now_ms) + $1))
+    shift
+    while :; do
+        "$@" && return 0
+        [ "$(now_ms)" -ge "$limit" ] && return 1
+        sleep 0.02
+    done
+}
+
+# ---- processes --------------------------------------------------------------
+
+# Start time of PID in clock ticks (field 22 of stat), empty when gone.
+proc_start() {
+    local line
+    read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+    line=${line##*) }
+    set -- $line
+    echo "${20}"
+}
+
+alive() {
+    local line
+    read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+    line=${line##*) }
+    [ "${line%% *}" != Z ]
+}
+
+dead() { ! alive "$1"; }
+
+wait_gone() { wait_until "${2:-5000}" dead "$1"; }
+
+# Remember PID as ours, so the exit trap stops it.
+track() {
+    local st
+    st=$(proc_start "$1") && STARTED+=("$1:$st")
+}
+
+children_of() {
+    cat /proc/"$1"/task/*/children 2>/dev/null
+}
+
+descendants() {
+    local c
+    for c in $(children_of "$1"); do
+        echo "$c"
+        descendants "$c"
+    done
+}
+
+# Worker processes of MASTER (by their process title).
+workers_of() {
+    local c
+    for c in $(children_of "$1"); do
+        tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | grep -q 'worker process' \
+            && echo "$c"
+    done
+}
+
+count_workers() {
+    workers_of "$1" | wc -l
+}
+
+has_workers() { [ "$(count_workers "$1")" -eq "$2" ]; }
+
+wait_workers() { wait_until "${3:-5000}" has_workers "$1" "$2"; }
+
+# spawn NAME CMD...: background CMD, stdout and stderr in $T/NAME.out.
+spawn() {
+    local name=$1
+    shift
+    "$@" >"$T/$name.out" 2>&1 &
+    PID[$name]=$!
+    track $!
+}
+
+# Stop PIDS: TERM, wait up to 3 s, then KILL and wait up to 2 s more.
+stop_pids() {
+    local p left=()
+    [ $# -eq 0 ] && return 0
+    kill -TERM "$@" 2>/dev/null
+    wait_until 3000 all_dead "$@" && return 0
+    for p in "$@"; do alive "$p" && left+=("$p"); done
+    echo "# cleanup: ${#left[@]} process(es) ignored TERM, sending KILL: ${left[*]}"
+    kill -KILL "${left[@]}" 2>/dev/null
+    wait_until 2000 all_dead "${left[@]}"
+}
+
+all_dead() {
+    local p
+    for p in "$@"; do alive "$p" && return 1; done
+    return 0
+}
+
+cleanup() {
+    local e pid st f all=()
+    trap - EXIT INT TERM
+    # a daemonized master is not our child: its pid file names it
+    for f in "$T"/*.pid; do
+        [ -f "$f" ] || continue
+        read -r pid <"$f" 2>/dev/null || continue
+        [[ "$pid" =~ ^[0-9]+$ ]] || continue
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "gateway: master" \
+            && track "$pid"
+    done
+    for e in "${STARTED[@]}"; do
+        pid=${e%%:*} st=${e#*:}
+        [ "$(proc_start "$pid" 2>/dev/null)" = "$st" ] || continue
+        all+=("$pid" $(descendants "$pid"))
+    done
+    stop_pids "${all[@]}"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- reporting ----------------------------------------------------------------
+
+ok() { echo "ok - $1"; }
+
+not_ok() {
+    local name=$1
+    shift
+    N_FAILED=$((N_FAILED + 1))
+    echo "not ok - $name"
+    [ $# -gt 0 ] && echo "# $*"
+    if [ -s "$T/error.log" ]; then
+        echo "$name: error.log ends with:"
+        tail -n 5 "$T/error.log" | sed 's/^/    /'
+    fi
+    return 0
+}
+
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# expect_eq NAME WANT GOT
+expect_eq() {
+    if [ "$2" = "$3" ]; then
+        ok "$1"
+    else
+        not_ok "$1" "wanted '$2', got '$3'"
+    fi
+}
+
+# A test that cannot go on: report and exit (the trap cleans up).
+bail() {
+    echo "not ok - $1"
+    shift
+    [ $# -gt 0 ] && echo "# $*"
+    [ -s "$T/error.log" ] && tail -n 10 "$T/error.log" | sed 's/^/    /'
+    [ -s "$T/gw.out" ] && tail -n 10 "$T/gw.out" | sed 's/^/    /'
+    exit 1
+}
+
+# ---- ports, configs, servers --------------------------------------------------
+
+ports() {
+    "$BK/freeport" "$1" | tr '\n' ' '
+}
+
+# stdin into FILE (default $CONF)
+write_conf() {
+    cat >"${1:-$CONF}"
+}
+
+# Is PORT in LISTEN state (state 0A in /proc/net/tcp or tcp6)?
+is_listening() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]+ 0A " \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+not_listening() { ! is_listening "$1"; }
+
+wait_listen() { wait_until "${2:-5000}" is_listening "$1"; }
+
+wait_closed() { wait_until "${2:-5000}" not_listening "$1"; }
+
+has_line() { grep -qE -- "$2" "$1" 2>/dev/null; }
+
+# wait_log FILE REGEX [MS]
+wait_log() { wait_until "${3:-5000}" has_line "$1" "$2"; }
+
+count_lines() {
+    if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi
+}
+
+# backend NAME MODE ADDR:PORT
+backend() {
+    spawn "$1" "$BK/tcp_backend" -i "$1" -m "$2" "$3"
+    wait_listen "${3##*:}" || bail "backend $1 listens on $3" "$(cat "$T/$1.out")"
+}
+
+# gw_start [CONF] [PORT...]: start the gateway in the foreground (in the
+# background of this shell), wait for one worker per worker_processes and
+# for every PORT to listen. Sets GW_PID. Bails out when it does not start.
+gw_start() {
+    local conf=$CONF n p
+    if [ $# -gt 0 ] && [ -f "$1" ]; then conf=$1; shift; fi
+    n=$(sed -n 's/^ *worker_processes *\([0-9]*\) *;.*/\1/p' "$conf" | head -1)
+    "$GW" -c "$conf" -g 'daemon off;' >>"$T/gw.out" 2>&1 &
+    GW_PID=$!
+    PID[gw]=$GW_PID
+    track "$GW_PID"
+    wait_workers "$GW_PID" "${n:-1}" \
+        || bail "gateway starts" "no ${n:-1} worker(s) for $conf"
+    for p in "$@"; do
+        wait_listen "$p" || bail "gateway starts" "port $p does not listen"
+    done
+}
+
+# Stop the foreground gateway with SIG (default TERM) and wait for it.
+gw_stop() {
+    [ -n "$GW_PID" ] || return 0
+    kill -"${1:-TERM}" "$GW_PID" 2>/dev/null
+    wait_gone "$GW_PID" 5000
+}
+
+# Last line of an access log (empty when none).
+last_line() {
+    tail -n 1 "$1" 2>/dev/null
+}
