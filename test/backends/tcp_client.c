@@ -18,6 +18,10 @@
  *   pingpong EVERY_MS FOR_MS
  *                     one session: a line every EVERY_MS for FOR_MS, each
  *                     echo checked; prints "ready" once the first came back
+ *   trickle EVERY_MS FOR_MS
+ *                     one byte every EVERY_MS for FOR_MS without reading,
+ *                     then shut down our write side and print what the
+ *                     server sends until EOF (traffic one way only)
  *   idle MAX_MS       send one byte, read its echo, then wait for the
  *                     server to close: prints "closed MS" (MS since the
  *                     echo) or "open MS" when MAX_MS passed first
@@ -516,6 +520,28 @@ cmd_pingpong(int every_ms, int for_ms)
 }
 
 static int
+cmd_trickle(int every_ms, int for_ms)
+{
+    int64_t start = now_ms();
+    int     fd = dial(), rc;
+
+    if (fd == -1) {
+        return 1;
+    }
+    do {
+        if (send_all(fd, ".", 1) != 0) {
+            return fail("trickle: failed after %lld ms",
+                        (long long) (now_ms() - start));
+        }
+        usleep((useconds_t) every_ms * 1000);
+    } while (now_ms() - start < for_ms);
+    shutdown(fd, SHUT_WR);
+    rc = print_until_eof(fd);
+    close(fd);
+    return rc;
+}
+
+static int
 cmd_idle(int max_ms)
 {
     int64_t since;
@@ -844,6 +870,8 @@ main(int argc, char **argv)
         return cmd_readsend(ARG(0));
     } else if (strcmp(cmd, "pingpong") == 0 && argc == 2) {
         return cmd_pingpong((int) ARG(0), (int) ARG(1));
+    } else if (strcmp(cmd, "trickle") == 0 && argc == 2) {
+        return cmd_trickle((int) ARG(0), (int) ARG(1));
     } else if (strcmp(cmd, "idle") == 0 && argc == 1) {
         return cmd_idle((int) ARG(0));
     } else if (strcmp(cmd, "parallel") == 0 && argc == 2) {
