@@ -33,6 +33,10 @@
  *                     prints "loop: OK ok, F failed"
  *   connect           exit 0 if a connection is accepted, 1 if not
  *   reset [BYTES]     (send BYTES first) then close with RST
+ *   stuff BYTES       send up to BYTES without ever reading; when no byte
+ *                     goes out for 500 ms (backpressure) print "stuff:
+ *                     stalled after N bytes", then close with RST; exit
+ *                     1 if all BYTES went (nothing pushed back)
  *   burst N           N connections opened at once, then closed
  *   blackhole         listen on ADDR:PORT with backlog 0 and fill the
  *                     queue, so later SYNs are dropped; prints "ready",
@@ -768,6 +772,40 @@ cmd_reset(long long bytes)
 }
 
 static int
+cmd_stuff(long long bytes)
+{
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+    static char   buf[CHUNK];
+    long long     sent = 0;
+    int           fd = dial();
+
+    if (fd == -1) {
+        return 1;
+    }
+    memset(buf, 's', sizeof(buf));
+    while (sent < bytes) {
+        size_t  n = bytes - sent < CHUNK ? (size_t) (bytes - sent) : CHUNK;
+        ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+
+        if (w > 0) {
+            sent += w;
+        } else if (w < 0 && errno != EAGAIN) {
+            return fail("stuff: send after %lld bytes: %s", sent,
+                        strerror(errno));
+        } else if (wait_for(fd, POLLOUT, 500) == 0) {
+            break;
+        }
+    }
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);
+    if (sent == bytes) {
+        return fail("stuff: all %lld bytes went without a stall", sent);
+    }
+    printf("stuff: stalled after %lld bytes\n", sent);
+    return 0;
+}
+
+static int
 cmd_burst(int n)
 {
     static int fds[MAX_CLIENTS];
@@ -834,7 +872,7 @@ usage(void)
     fprintf(stderr, "usage: tcp_client [-t MS] [-n N] [-s TEXT] COMMAND "
             "ADDR:PORT [ARGS]\n  commands: echo BYTES | send BYTES | read | "
             "readsend BYTES | pingpong EVERY_MS FOR_MS | idle MAX_MS | parallel N HOLD_MS | "
-            "loop FOR_MS | connect | reset [BYTES] | burst N | blackhole\n");
+            "loop FOR_MS | connect | reset [BYTES] | stuff BYTES | burst N | blackhole\n");
     return 2;
 }
 
@@ -882,6 +920,8 @@ main(int argc, char **argv)
         return cmd_connect();
     } else if (strcmp(cmd, "reset") == 0 && argc <= 1) {
         return cmd_reset(argc ? ARG(0) : 0);
+    } else if (strcmp(cmd, "stuff") == 0 && argc == 1) {
+        return cmd_stuff(ARG(0));
     } else if (strcmp(cmd, "burst") == 0 && argc == 1) {
         return cmd_burst((int) ARG(0));
     } else if (strcmp(cmd, "blackhole") == 0 && argc == 0) {
