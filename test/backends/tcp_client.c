@@ -33,10 +33,14 @@
  *                     prints "loop: OK ok, F failed"
  *   connect           exit 0 if a connection is accepted, 1 if not
  *   reset [BYTES]     (send BYTES first) then close with RST
- *   stuff BYTES       send up to BYTES without ever reading; when no byte
+ *   stuff BYTES [HOLD_MS]
+ *                     send up to BYTES without ever reading; when no byte
  *                     goes out for 500 ms (backpressure) print "stuff:
- *                     stalled after N bytes", then close with RST; exit
- *                     1 if all BYTES went (nothing pushed back)
+ *                     stalled after N bytes"; with HOLD_MS, keep still up
+ *                     to HOLD_MS more and print "closed after MS" if the
+ *                     server closes meanwhile (MS since the stall) or
+ *                     "open"; then close with RST; exit 1 if all BYTES
+ *                     went (nothing pushed back)
  *   burst N           N connections opened at once, then closed
  *   blackhole         listen on ADDR:PORT with backlog 0 and fill the
  *                     queue, so later SYNs are dropped; prints "ready",
@@ -772,7 +776,7 @@ cmd_reset(long long bytes)
 }
 
 static int
-cmd_stuff(long long bytes)
+cmd_stuff(long long bytes, int hold_ms)
 {
     struct linger lg = { .l_onoff = 1, .l_linger = 0 };
     static char   buf[CHUNK];
@@ -796,12 +800,23 @@ cmd_stuff(long long bytes)
             break;
         }
     }
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-    close(fd);
     if (sent == bytes) {
+        close(fd);
         return fail("stuff: all %lld bytes went without a stall", sent);
     }
     printf("stuff: stalled after %lld bytes\n", sent);
+    if (hold_ms > 0) {
+        int64_t since = now_ms() - 500;
+
+        /* a FIN or RST from the server shows without reading a byte */
+        if (wait_for(fd, POLLRDHUP, hold_ms) != 0) {
+            printf("closed after %lld\n", (long long) (now_ms() - since));
+        } else {
+            printf("open\n");
+        }
+    }
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);
     return 0;
 }
 
@@ -872,7 +887,7 @@ usage(void)
     fprintf(stderr, "usage: tcp_client [-t MS] [-n N] [-s TEXT] COMMAND "
             "ADDR:PORT [ARGS]\n  commands: echo BYTES | send BYTES | read | "
             "readsend BYTES | pingpong EVERY_MS FOR_MS | idle MAX_MS | parallel N HOLD_MS | "
-            "loop FOR_MS | connect | reset [BYTES] | stuff BYTES | burst N | blackhole\n");
+            "loop FOR_MS | connect | reset [BYTES] | stuff BYTES [HOLD_MS] | burst N | blackhole\n");
     return 2;
 }
 
@@ -920,8 +935,8 @@ main(int argc, char **argv)
         return cmd_connect();
     } else if (strcmp(cmd, "reset") == 0 && argc <= 1) {
         return cmd_reset(argc ? ARG(0) : 0);
-    } else if (strcmp(cmd, "stuff") == 0 && argc == 1) {
-        return cmd_stuff(ARG(0));
+    } else if (strcmp(cmd, "stuff") == 0 && argc >= 1 && argc <= 2) {
+        return cmd_stuff(ARG(0), argc > 1 ? (int) ARG(1) : 0);
     } else if (strcmp(cmd, "burst") == 0 && argc == 1) {
         return cmd_burst((int) ARG(0));
     } else if (strcmp(cmd, "blackhole") == 0 && argc == 0) {

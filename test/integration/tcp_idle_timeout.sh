@@ -47,6 +47,12 @@ check "traffic one way only also keeps the tunnel open" \
     grep -qE "^[6-9]|^1[0-9]" "$T/oneway.out"
 [ -s "$T/oneway.out" ] && echo "# one-way session: upstream counted $(head -c 40 "$T/oneway.out")"
 
-# an idle session's access log line is still written
-check "the timed-out session is logged" \
-    test "$(grep -cE ' [0-9]{3} 1 1 ' "$T/access.log")" -eq 1
+# an idle session's access log line is still written, with its duration
+line=$(grep -E ' [0-9]{3} 1 1 ' "$T/access.log")
+secs=$(awk '{ print $10 }' <<<"$line")
+if [ "$(grep -c . <<<"$line")" -eq 1 ] && [[ "$secs" =~ ^[0-9]+\.[0-9]{3}$ ]] \
+    && [ $((10#${secs/./})) -ge 900 ] && [ $((10#${secs/./})) -le 2500 ]; then
+    ok "the timed-out session is logged with its duration"
+else
+    not_ok "the timed-out session is logged with its duration" "line: '$line'"
+fi
