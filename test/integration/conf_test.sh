@@ -360,6 +360,26 @@ else
         "$(diff <(echo "$out") <(echo "$out2") | head -5)"
 fi
 
+# names and paths that need quotes survive -T too
+cat >"$T/sub/quoted.conf" <<EOF
+upstream "my back" { server 127.0.0.1:$P2; }
+listener "front end" {
+    listen 127.0.0.1:$P1;
+    handler tcp;
+    proxy_pass "my back";
+    access_log "$T/sub/access log#1.log";
+}
+EOF
+out=$("$GW" -T -c "$T/sub/quoted.conf" 2>/dev/null)
+printf '%s\n' "$out" >"$T/sub/quoted-again.conf"
+err=$("$GW" -T -c "$T/sub/quoted-again.conf" 2>&1 >"$T/sub/quoted-again.out"); rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -v '^#' <<<"$out")" = "$(grep -v '^#' "$T/sub/quoted-again.out")" ]; then
+    ok "-T output with quoted names and paths parses back"
+else
+    not_ok "-T output with quoted names and paths parses back" \
+        "rc $rc: $err; -T printed: $(grep -E 'upstream|listener|access_log|proxy_pass' <<<"$out" | tr '\n' '|')"
+fi
+
 # -t starts nothing: no pid file, no listening socket
 cat >"$CONF" <<EOF
 pid $T/t.pid;
