@@ -6,12 +6,13 @@
 # live server at all gives 502.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_FO P_TRY P_BK1 P_BK2 P_DOWN P_NONE P_HASH P_A P_B P_C P_DEAD P_DEAD2 \
-    < <(ports 12)
+read -r P_FO P_TRY P_BK1 P_BK2 P_DOWN P_NONE P_HASH P_REC P_A P_B P_C P_DEAD \
+    P_DEAD2 P_X < <(ports 14)
 backend a id "127.0.0.1:$P_A"
 backend b id "127.0.0.1:$P_B"
 backend c id "127.0.0.1:$P_C"
-# P_DEAD and P_DEAD2: nothing listens there (connect is refused)
+# P_DEAD and P_DEAD2: nothing listens there (connect is refused); P_X:
+# nothing at first, a backend later
 
 lsn() {
     printf 'listener %s { listen 127.0.0.1:%s; handler tcp; proxy_pass %s; access_log %s; %s }\n' \
@@ -25,6 +26,7 @@ upstream bk1 { server 127.0.0.1:$P_A; server 127.0.0.1:$P_C backup; }
 upstream bk2 { server 127.0.0.1:$P_DEAD; server 127.0.0.1:$P_DEAD2; server 127.0.0.1:$P_C backup; }
 upstream dn { server 127.0.0.1:$P_A down; server 127.0.0.1:$P_B; server 127.0.0.1:$P_C; }
 upstream none { server 127.0.0.1:$P_DEAD; server 127.0.0.1:$P_DEAD2; }
+upstream rec { server 127.0.0.1:$P_X weight=10 fail_timeout=1s; server 127.0.0.1:$P_A; }
 upstream hash { server 127.0.0.1:$P_DEAD; server 127.0.0.1:$P_DEAD2; server 127.0.0.1:$P_B; balance ip_hash; }
 $(lsn fo "$P_FO" fo)
 $(lsn try1 "$P_TRY" try1 "next_upstream_tries 1;")
@@ -33,8 +35,9 @@ $(lsn bk2 "$P_BK2" bk2)
 $(lsn down "$P_DOWN" dn)
 $(lsn none "$P_NONE" none)
 $(lsn hash "$P_HASH" hash)
+$(lsn rec "$P_REC" rec)
 EOF
-gw_start "$P_FO" "$P_TRY" "$P_BK1" "$P_BK2" "$P_DOWN" "$P_NONE" "$P_HASH"
+gw_start "$P_FO" "$P_TRY" "$P_BK1" "$P_BK2" "$P_DOWN" "$P_NONE" "$P_HASH" "$P_REC"
 
 # served PORT N: the N answers, sorted and counted, on one line
 served() {
@@ -92,4 +95,30 @@ if [ "$n" -eq 1 ]; then
     ok "a failed server is skipped for fail_timeout"
 else
     not_ok "a failed server is skipped for fail_timeout" "$n connect failures logged for it"
+fi
+
+# fail_timeout=1s: the failed server is skipped for a second, then tried
+# again, and used once it is back
+t_fail=$(now_ms)
+first=$("$TC" -t 3000 read "127.0.0.1:$P_REC" 2>&1)
+backend x id "127.0.0.1:$P_X"
+soon=$(served "$P_REC" 4)
+soon_ms=$(($(now_ms) - t_fail))
+if [ "$first" = a ] && [ "$soon" = "a=4" ] && [ $soon_ms -lt 900 ]; then
+    ok "fail_timeout 1s: the failed server is skipped at first"
+else
+    not_ok "fail_timeout 1s: the failed server is skipped at first" \
+        "first '$first', then within $soon_ms ms: $soon"
+fi
+is_x() { [ "$("$TC" -t 2000 read "127.0.0.1:$P_REC" 2>/dev/null)" = x ]; }
+if wait_until 3000 is_x; then
+    back_ms=$(($(now_ms) - t_fail))
+    if [ $back_ms -ge 900 ]; then
+        ok "fail_timeout 1s: the server is used again after it"
+    else
+        not_ok "fail_timeout 1s: the server is used again after it" "already after $back_ms ms"
+    fi
+    echo "# used again after $back_ms ms"
+else
+    not_ok "fail_timeout 1s: the server is used again after it" "not within 3 s"
 fi
