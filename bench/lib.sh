@@ -495,7 +495,7 @@ bench_rounds() {
     done
 }
 
-BENCH_HEADER_FMT='%-15s %-8s %-14s %-*s %-10s %s\n'
+BENCH_HEADER_FMT='%-15s %-8s %-14s %-*s  %-10s %s\n'
 
 # bench_print_rows FILE: a header and the rows of FILE (separated by |:
 # scenario, path, median, rounds, vs direct, vs nginx), aligned.
