@@ -21,6 +21,7 @@ conf() {
     [[ " ${3:-} " == *" nowho "* ]] && who=""
     write_conf <<EOF
 $MAIN
+${EXTRA:-}
 upstream ids { server 127.0.0.1:$1; }
 upstream echo { server 127.0.0.1:$2; }
 $who
@@ -162,3 +163,27 @@ else
     not_ok "after five reloads one worker is left" "workers: $(workers_of "$GW_PID" | tr '\n' ' ')"
 fi
 check "the master survived it all" alive "$GW_PID"
+
+# shutdown_timeout bounds how long an old worker waits for its tunnels
+EXTRA="shutdown_timeout 1s;"
+conf "$P_A" "$P_E1"
+want=$(($(n_reloads) + 1))
+kill -HUP "$GW_PID"
+wait_until 3000 reloads_are "$want"
+wait_until 5000 has_workers "$GW_PID" 1
+spawn cut "$TC" -t 3000 pingpong "127.0.0.1:$P_TUN" 100 5000
+wait_log "$T/cut.out" '^ready' 3000
+w=$(workers_of "$GW_PID")
+t0=$(now_ms)
+kill -HUP "$GW_PID"
+if wait_gone "$w" 4000; then
+    ms=$(($(now_ms) - t0))
+    if [ $ms -ge 800 ]; then
+        ok "reload: shutdown_timeout 1s ends the old worker's long tunnel"
+    else
+        not_ok "reload: shutdown_timeout 1s ends the old worker's long tunnel" "old worker gone after only $ms ms"
+    fi
+    echo "# old worker gone $ms ms after HUP"
+else
+    not_ok "reload: shutdown_timeout 1s ends the old worker's long tunnel" "old worker $w still there 4 s after HUP"
+fi

@@ -5,7 +5,7 @@
 # in the access log; with a second server the client is served by it.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_GW P_GW6 P_FO P_HOLE P_HOLE6 P_UP < <(ports 6)
+read -r P_GW P_GW6 P_FO P_PAT P_HOLE P_HOLE6 P_UP < <(ports 7)
 spawn hole "$TC" blackhole "127.0.0.1:$P_HOLE"
 spawn hole6 "$TC" blackhole "[::1]:$P_HOLE6"
 wait_log "$T/hole.out" '^ready' 3000 || bail "blackhole listener" "$(cat "$T/hole.out")"
@@ -34,6 +34,13 @@ listener slow6 {
     connect_timeout 500ms;
     access_log $T/access6.log;
 }
+listener patient {
+    listen 127.0.0.1:$P_PAT;
+    handler tcp;
+    proxy_pass 127.0.0.1:$P_HOLE;
+    connect_timeout 5s;
+    access_log $T/patient.log;
+}
 listener fo {
     listen 127.0.0.1:$P_FO;
     handler tcp;
@@ -42,7 +49,7 @@ listener fo {
     access_log $T/fo.log;
 }
 EOF
-gw_start "$P_GW" "$P_GW6" "$P_FO"
+gw_start "$P_GW" "$P_GW6" "$P_FO" "$P_PAT"
 
 # $1 name, $2 address, $3 access log
 timeout_case() {
@@ -73,3 +80,15 @@ check "the error log says the upstream timed out" \
 
 out=$("$TC" -t 5000 read "127.0.0.1:$P_FO" 2>&1)
 expect_eq "a timed-out server is passed over for the next one" "up" "$out"
+
+# a client that gives up while the connect is pending ends its session
+# then, not at the 5 s connect_timeout
+t0=$(now_ms)
+"$TC" -t 300 read "127.0.0.1:$P_PAT" >/dev/null 2>&1
+if wait_log "$T/patient.log" . 2000; then
+    ok "a client leaving during the connect ends the session at once"
+    echo "# logged $(($(now_ms) - t0)) ms after the client came: $(last_line "$T/patient.log")"
+else
+    not_ok "a client leaving during the connect ends the session at once" \
+        "no access log line within 2 s"
+fi
