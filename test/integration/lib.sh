@@ -41,6 +41,13 @@ MAIN="worker_processes 1;
 error_log $T/error.log info;
 pid $T/gw.pid;"
 CONF="$T/gw.conf"
+# with SANITIZE=1 every process of this test reports into $T/asan.PID,
+# and the exit trap turns any report into a failure
+if [[ "${ASAN_OPTIONS:-}" == *log_path=* ]]; then
+    ASAN_OPTIONS=$(sed "s|log_path=[^:]*|log_path=$T/asan|" <<<"$ASAN_OPTIONS")
+    export ASAN_OPTIONS
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}log_path=$T/asan"
+fi
 GW_PID=""
 declare -A PID=()
 STARTED=()                  # "pid:starttime" of everything we started
@@ -169,7 +176,21 @@ cleanup() {
         all+=("$pid" $(descendants "$pid"))
     done
     stop_pids "${all[@]}"
+    sanitizer_reports
     rm -rf "$T"
+}
+# Reports the sanitizers wrote for this test's processes, as one failure.
+sanitizer_reports() {
+    local f found=""
+    for f in "$T"/asan.*; do
+        [ -s "$f" ] && found="$found $f"
+    done
+    [ -z "$found" ] && return 0
+    echo "not ok - $TEST_NAME: no sanitizer reports"
+    for f in $found; do
+        echo "# $(basename "$f"):"
+        grep -E 'ERROR|SUMMARY|runtime error|#[0-9] ' "$f" | head -n 12 | sed 's/^/    /'
+    done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
