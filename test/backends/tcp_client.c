@@ -22,9 +22,10 @@
  *                     one byte every EVERY_MS for FOR_MS without reading,
  *                     then shut down our write side and print what the
  *                     server sends until EOF (traffic one way only)
- *   idle MAX_MS       send one byte, read its echo, then wait for the
- *                     server to close: prints "closed MS" (MS since the
- *                     echo) or "open MS" when MAX_MS passed first
+ *   idle MAX_MS       send one byte, read its echo (-n N: N times, 300 ms
+ *                     apart), then wait for the server to close: prints
+ *                     "closed MS" (MS since the last echo) or "open MS"
+ *                     when MAX_MS passed first
  *   parallel N HOLD_MS
  *                     N clients at once, each: connect, echo a line, keep
  *                     the tunnel HOLD_MS, half-close, expect EOF; prints
@@ -557,8 +558,16 @@ cmd_idle(int max_ms)
     ssize_t n;
     int     fd = dial();
 
-    if (fd == -1 || send_all(fd, "x", 1) != 0 || expect(fd, "x", 1) != 0) {
+    if (fd == -1) {
         return 1;
+    }
+    for (int i = 0; i < repeat; i++) {
+        if (i > 0) {
+            usleep(300000);
+        }
+        if (send_all(fd, "x", 1) != 0 || expect(fd, "x", 1) != 0) {
+            return 1;
+        }
     }
     since = now_ms();
     n = recv_wait(fd, &c, 1, max_ms);

@@ -177,7 +177,7 @@ cleanup() {
     done
     stop_pids "${all[@]}"
     sanitizer_reports
-    rm -rf "$T"
+    [ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 # Reports the sanitizers wrote for this test's processes, as one failure.
 sanitizer_reports() {

@@ -38,6 +38,18 @@ else
     not_ok "an idle tunnel is closed after idle_timeout 1s" "client saw: $out (wanted closed after 900..1800 ms)"
 fi
 
+# after 1.2 s of traffic, then silence: closed about 1 s after the last
+# traffic (the timer that traffic pushed later is not lost or stale)
+out=$("$TC" -t 3000 -n 5 idle "127.0.0.1:$P_GW" 4000 2>&1)
+ms=${out#closed }
+if [[ "$out" =~ ^closed\ [0-9]+$ ]] && [ "$ms" -ge 900 ] && [ "$ms" -le 1800 ]; then
+    ok "after traffic stops, closed idle_timeout after the last of it"
+    echo "# closed $ms ms after the last traffic"
+else
+    not_ok "after traffic stops, closed idle_timeout after the last of it" \
+        "client saw: $out (wanted closed after 900..1800 ms)"
+fi
+
 wait_gone "${PID[active]}" 6000
 check "a tunnel with traffic every 300 ms outlives idle_timeout (2.5 s)" \
     grep -q "^pingpong: [0-9]* round trips ok" "$T/active.out"
@@ -48,7 +60,7 @@ check "traffic one way only also keeps the tunnel open" \
 [ -s "$T/oneway.out" ] && echo "# one-way session: upstream counted $(head -c 40 "$T/oneway.out")"
 
 # an idle session's access log line is still written, with its duration
-line=$(grep -E ' [0-9]{3} 1 1 ' "$T/access.log")
+line=$(grep -E ' [0-9]{3} 1 1 ' "$T/access.log")  # the first idle session
 secs=$(awk '{ print $10 }' <<<"$line")
 if [ "$(grep -c . <<<"$line")" -eq 1 ] && [[ "$secs" =~ ^[0-9]+\.[0-9]{3}$ ]] \
     && [ $((10#${secs/./})) -ge 900 ] && [ $((10#${secs/./})) -le 2500 ]; then
