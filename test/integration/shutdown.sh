@@ -6,7 +6,7 @@
 # master; HUP brings them back.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_UP P1 P2 P3 P4 P5 < <(ports 6)
+read -r P_UP P1 P2 P3 P4 P5 P6 < <(ports 7)
 backend echo echo "127.0.0.1:$P_UP"
 
 # start_on PORT [EXTRA MAIN DIRECTIVES]: a fresh gateway on PORT
@@ -99,6 +99,21 @@ for sig in TERM INT; do
     check "$sig: the pid file is removed" test ! -e "$T/gw.pid"
     wait_gone "${PID[t$sig]}" 3000
 done
+
+# ---- TERM after QUIT: a graceful stop can be hurried
+start_on "$P6"
+tunnel hurry "$P6" 100 5000
+kill -QUIT "$GW_PID"
+sleep 0.2
+check "QUIT then TERM: still waiting for the tunnel after QUIT" alive "$W"
+kill -TERM "$GW_PID"
+if wait_until 1000 everything_gone; then
+    ok "QUIT then TERM: everything stops within a second"
+else
+    not_ok "QUIT then TERM: everything stops within a second" "still running"
+    wait_until 4000 everything_gone
+fi
+wait_gone "${PID[hurry]}" 3000
 
 # ---- WINCH: workers stop, the master stays; HUP brings them back
 start_on "$P5"
