@@ -6,8 +6,8 @@
 # live server at all gives 502.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_FO P_TRY P_BK1 P_BK2 P_DOWN P_NONE P_HASH P_REC P_A P_B P_C P_DEAD \
-    P_DEAD2 P_X < <(ports 14)
+read -r P_FO P_TRY P_BK1 P_BK2 P_DOWN P_NONE P_HASH P_REC P_TRY2 P_TRY3 P_A P_B \
+    P_C P_DEAD P_DEAD2 P_X < <(ports 16)
 backend a id "127.0.0.1:$P_A"
 backend b id "127.0.0.1:$P_B"
 backend c id "127.0.0.1:$P_C"
@@ -27,6 +27,8 @@ upstream bk2 { server 127.0.0.1:$P_DEAD; server 127.0.0.1:$P_DEAD2; server 127.0
 upstream dn { server 127.0.0.1:$P_A down; server 127.0.0.1:$P_B; server 127.0.0.1:$P_C; }
 upstream none { server 127.0.0.1:$P_DEAD; server 127.0.0.1:$P_DEAD2; }
 upstream rec { server 127.0.0.1:$P_X weight=10 fail_timeout=1s; server 127.0.0.1:$P_A; }
+upstream try2 { server 127.0.0.1:$P_DEAD weight=10; server 127.0.0.1:$P_DEAD2 weight=5; server 127.0.0.1:$P_A; }
+upstream try3 { server 127.0.0.1:$P_DEAD weight=10; server 127.0.0.1:$P_DEAD2 weight=5; server 127.0.0.1:$P_A; }
 upstream hash { server 127.0.0.1:$P_DEAD; server 127.0.0.1:$P_DEAD2; server 127.0.0.1:$P_B; balance ip_hash; }
 $(lsn fo "$P_FO" fo)
 $(lsn try1 "$P_TRY" try1 "next_upstream_tries 1;")
@@ -36,8 +38,10 @@ $(lsn down "$P_DOWN" dn)
 $(lsn none "$P_NONE" none)
 $(lsn hash "$P_HASH" hash)
 $(lsn rec "$P_REC" rec)
+$(lsn try2 "$P_TRY2" try2 "next_upstream_tries 2;")
+$(lsn try3 "$P_TRY3" try3 "next_upstream_tries 3;")
 EOF
-gw_start "$P_FO" "$P_TRY" "$P_BK1" "$P_BK2" "$P_DOWN" "$P_NONE" "$P_HASH" "$P_REC"
+gw_start "$P_FO" "$P_TRY" "$P_BK1" "$P_BK2" "$P_DOWN" "$P_NONE" "$P_HASH" "$P_REC" "$P_TRY2" "$P_TRY3"
 
 # served PORT N: the N answers, sorted and counted, on one line
 served() {
@@ -73,6 +77,16 @@ else
 fi
 check "next_upstream_tries 1: the error log names the refused connect" \
     has_line "$T/error.log" "connect\(\) failed.*127\.0\.0\.1:$P_DEAD"
+
+# two dead servers first (weights 10 and 5), the live one third
+out=$("$TC" -t 3000 read "127.0.0.1:$P_TRY2" 2>/dev/null)
+expect_eq "next_upstream_tries 2: both dead servers tried, then 502" "" "$out"
+wait_log "$T/try2.log" . 2000
+check "next_upstream_tries 2: access log 502" has_line "$T/try2.log" ' 502 0 0 '
+expect_eq "next_upstream_tries 2: two connects were tried" 2 \
+    "$(grep -c 'connect() failed.*listener: try2,' "$T/error.log")"
+out=$("$TC" -t 3000 read "127.0.0.1:$P_TRY3" 2>/dev/null)
+expect_eq "next_upstream_tries 3: the third try reaches the live server" "a" "$out"
 
 expect_eq "backup unused while the primary is up" "a=12" "$(served "$P_BK1" 12)"
 expect_eq "backup used when every primary is down" "c=12" "$(served "$P_BK2" 12)"
