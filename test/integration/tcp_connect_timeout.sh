@@ -5,12 +5,13 @@
 # in the access log; with a second server the client is served by it.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_GW P_GW6 P_FO P_PAT P_HOLE P_HOLE6 P_UP < <(ports 7)
+read -r P_GW P_GW6 P_FO P_FOE P_PAT P_HOLE P_HOLE6 P_UP P_ECHO < <(ports 9)
 spawn hole "$TC" blackhole "127.0.0.1:$P_HOLE"
 spawn hole6 "$TC" blackhole "[::1]:$P_HOLE6"
 wait_log "$T/hole.out" '^ready' 3000 || bail "blackhole listener" "$(cat "$T/hole.out")"
 wait_log "$T/hole6.out" '^ready' 3000 || bail "blackhole listener on [::1]" "$(cat "$T/hole6.out")"
 backend up id "127.0.0.1:$P_UP"
+backend echo echo "127.0.0.1:$P_ECHO"
 
 # sanity: the blackhole really does not answer
 if "$TC" -t 300 connect "127.0.0.1:$P_HOLE" 2>/dev/null; then
@@ -20,6 +21,7 @@ fi
 write_conf <<EOF
 $MAIN
 upstream fo { server 127.0.0.1:$P_HOLE weight=10; server 127.0.0.1:$P_UP; }
+upstream foe { server 127.0.0.1:$P_HOLE weight=10; server 127.0.0.1:$P_ECHO; }
 listener slow {
     listen 127.0.0.1:$P_GW;
     handler tcp;
@@ -33,6 +35,12 @@ listener slow6 {
     proxy_pass [::1]:$P_HOLE6;
     connect_timeout 500ms;
     access_log $T/access6.log;
+}
+listener foe {
+    listen 127.0.0.1:$P_FOE;
+    handler tcp;
+    proxy_pass foe;
+    connect_timeout 300ms;
 }
 listener patient {
     listen 127.0.0.1:$P_PAT;
@@ -49,7 +57,7 @@ listener fo {
     access_log $T/fo.log;
 }
 EOF
-gw_start "$P_GW" "$P_GW6" "$P_FO" "$P_PAT"
+gw_start "$P_GW" "$P_GW6" "$P_FO" "$P_PAT" "$P_FOE"
 
 # $1 name, $2 address, $3 access log
 timeout_case() {
@@ -80,6 +88,11 @@ check "the error log says the upstream timed out" \
 
 out=$("$TC" -t 5000 read "127.0.0.1:$P_FO" 2>&1)
 expect_eq "a timed-out server is passed over for the next one" "up" "$out"
+
+# bytes (and a FIN) the client sends while the connect is pending wait for
+# the upstream and are all delivered
+out=$("$TC" -t 5000 -s "sent early" read "127.0.0.1:$P_FOE" 2>&1)
+expect_eq "data sent during a slow connect arrives after the failover" "sent early" "$out"
 
 # a client that gives up while the connect is pending ends its session
 # then, not at the 5 s connect_timeout

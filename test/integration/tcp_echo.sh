@@ -2,9 +2,10 @@
 # tcp handler: bytes go to the upstream and back, over IPv4 and IPv6, to an
 # upstream block or a literal address; each session leaves one access log
 # line with status 200, the byte counts and the upstream's address.
+# Upstream servers may be names (resolved at load) and of the other family.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_GW4 P_GW6 P_LIT P_UP4 P_UP6 < <(ports 5)
+read -r P_GW4 P_GW6 P_LIT P_NAME P_MIX P_UP4 P_UP6 < <(ports 7)
 backend up4 echo "127.0.0.1:$P_UP4"
 backend up6 echo "[::1]:$P_UP6"
 write_conf <<EOF
@@ -23,6 +24,17 @@ listener echo6 {
     proxy_pass v6;
     access_log $T/access6.log;
 }
+upstream named { server localhost:$P_UP4; }
+listener named {
+    listen 127.0.0.1:$P_NAME;
+    handler tcp;
+    proxy_pass named;
+}
+listener mixed {
+    listen 127.0.0.1:$P_MIX;
+    handler tcp;
+    proxy_pass [::1]:$P_UP6;
+}
 listener literal {
     listen 127.0.0.1:$P_LIT;
     handler tcp;
@@ -30,7 +42,7 @@ listener literal {
     access_log $T/access_lit.log;
 }
 EOF
-gw_start "$P_GW4" "$P_GW6" "$P_LIT"
+gw_start "$P_GW4" "$P_GW6" "$P_LIT" "$P_NAME" "$P_MIX"
 
 # $1 listener address, $2 access log, $3 listener name, $4 upstream
 # (pattern), $5 client address (pattern), $6 proxy_pass text (pattern)
@@ -59,6 +71,11 @@ echo_case "[::1]:$P_GW6" "$T/access6.log" echo6 \
     "\[::1\]:$P_UP6" "\[?::1\]?(:[0-9]+)?" v6
 echo_case "127.0.0.1:$P_LIT" "$T/access_lit.log" literal \
     "127\.0\.0\.1:$P_UP4" "127\.0\.0\.1(:[0-9]+)?" "127\.0\.0\.1:$P_UP4"
+
+out=$("$TC" -t 3000 -s "by name" read "127.0.0.1:$P_NAME" 2>&1)
+expect_eq "an upstream server given by name (localhost)" "by name" "$out"
+out=$("$TC" -t 3000 -s "v4 to v6" read "127.0.0.1:$P_MIX" 2>&1)
+expect_eq "an IPv4 listener to an IPv6 upstream" "v4 to v6" "$out"
 
 # one line per session, not per read
 for i in 1 2 3; do "$TC" echo "127.0.0.1:$P_GW4" 100000 >/dev/null 2>&1; done
