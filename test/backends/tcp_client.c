@@ -47,7 +47,8 @@
  *                     queue, so later SYNs are dropped; prints "ready",
  *                     then sleeps until killed
  *
- * -t MS bounds every wait (default 10000): no progress for MS is a failure.
+ * -t MS bounds every wait (default 10000): no progress for MS is a failure;
+ * for parallel it bounds the whole run.
  * Exit status: 0 success, 1 failure (reason on stderr), 2 usage,
  * 3 (read) the connection was reset.
  */
