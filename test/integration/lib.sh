@@ -24,6 +24,9 @@
 # after a bound), with its descendants (the gateway's workers), even when
 # the test fails half-way. Nothing is killed by name.
 
+# test/run runs every *.sh here: run on its own, this file is no test
+[ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+
 set -u
 : "${BUILD:=build}"
 GW_ROOT=${GW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
