@@ -3,14 +3,16 @@
 #   . "$(dirname "$0")/lib.sh"
 #
 # Gives the test:
-#   $T            a temp dir of its own, removed at exit
-#   $GW $BK       the gateway binary and the backends dir under $BUILD
+#   $T            a temp dir of its own, removed at exit (kept if KEEP_T=1)
+#   $GW $BK $TC   the gateway, the backends dir under $BUILD, tcp_client
 #   $MAIN         main-context lines: 1 worker, error log and pid in $T
+#   $CONF         $T/gw.conf, the default configuration file
 #   ports N       N free TCP ports on one line
 #   write_conf [FILE]       stdin into FILE (default $T/gw.conf)
 #   spawn NAME CMD...       run CMD in the background, output in $T/NAME.out,
 #                           pid in ${PID[NAME]}; stopped at exit
-#   backend NAME MODE ADDR:PORT     a tcp_backend (echo|id|count), waited for
+#   backend NAME MODE ADDR:PORT     a tcp_backend (echo|id|count|hello),
+#                           waited for
 #   gw_start [CONF] [PORT...]      gateway in the foreground; GW_PID is the
 #                           master; waits for its worker and the ports
 #   wait_until MS CMD...    poll CMD every 20 ms for at most MS
