@@ -106,6 +106,10 @@ int gw_conf_parse_msec(const char *text, uint64_t *ms);
 int gw_conf_parse_size(const char *text, uint64_t *bytes);
 int gw_conf_parse_uint(const char *text, uint64_t max, uint64_t *value);
 
+/* Print S for -T, quoted and escaped when it would not read back as one
+ * word (conf/directives.c). */
+void gw_conf_print_word(FILE *out, const char *s);
+
 /* Text forms for -T (conf/units.c), into buf. */
 const char *gw_conf_format_msec(uint64_t ms, char *buf, size_t size);
 const char *gw_conf_format_size(uint64_t bytes, char *buf, size_t size);

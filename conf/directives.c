@@ -161,9 +161,8 @@ set_path(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
     return *OBJ(obj, d, char *) ? NULL : "out of memory";
 }
 
-/* Quote a value for -T when it would not read back as one word. */
-static void
-print_word(FILE *out, const char *s)
+void
+gw_conf_print_word(FILE *out, const char *s)
 {
     if (*s && strpbrk(s, " \t\r\n;{}#\"'\\") == NULL) {
         fputs(s, out);
@@ -186,7 +185,7 @@ print_str(FILE *out, const void *obj, const gw_directive_t *d,
     const char *s = *OBJ(obj, d, char *const);
 
     fprintf(out, "%s%s ", indent, d->name);
-    print_word(out, s ? s : "off");
+    gw_conf_print_word(out, s ? s : "off");
     fputs(";\n", out);
 }
 
@@ -293,7 +292,7 @@ print_error_log(FILE *out, const void *obj, const gw_directive_t *d,
     const gw_conf_t *conf = obj;
 
     fprintf(out, "%s%s ", indent, d->name);
-    print_word(out, conf->error_log);
+    gw_conf_print_word(out, conf->error_log);
     fprintf(out, " %s;\n", gw_log_level_name(conf->error_log_level));
 }
 
@@ -547,7 +546,7 @@ print_proxy_pass(FILE *out, const void *obj, const gw_directive_t *d,
 
     if (t->text) {
         fprintf(out, "%s%s ", indent, d->name);
-        print_word(out, t->text);
+        gw_conf_print_word(out, t->text);
         fputs(";\n", out);
     }
 }
@@ -653,7 +652,7 @@ print_auth(FILE *out, const void *obj, const gw_directive_t *d,
         snprintf(pair, sizeof(pair), "%s:%s", ls->auth[i].user,
                  ls->auth[i].password);
         fprintf(out, "%s%s ", indent, d->name);
-        print_word(out, pair);
+        gw_conf_print_word(out, pair);
         fputs(";\n", out);
     }
 }

@@ -29,10 +29,17 @@ print_block(FILE *out, unsigned ctx, const void *obj, const char *indent,
 static void
 print_listener(FILE *out, const gw_conf_listener_t *ls)
 {
-    fprintf(out, "\nlistener %s%s{\n", ls->name, ls->name[0] ? " " : "");
+    fputs("\nlistener ", out);
+    if (ls->name[0]) {
+        gw_conf_print_word(out, ls->name);
+        fputc(' ', out);
+    }
+    fputs("{\n", out);
     print_block(out, GW_CTX_LISTENER, ls, "    ", ls->handler);
     for (unsigned i = 0; i < ls->n_locations; i++) {
-        fprintf(out, "    location %s {\n", ls->locations[i].pattern);
+        fputs("    location ", out);
+        gw_conf_print_word(out, ls->locations[i].pattern);
+        fputs(" {\n", out);
         print_block(out, GW_CTX_LOCATION, &ls->locations[i], "        ", 0);
         fputs("    }\n", out);
     }
@@ -50,7 +57,9 @@ gw_conf_dump(const gw_conf_t *conf, FILE *out)
         if (u->implicit) {
             continue;
         }
-        fprintf(out, "\nupstream %s {\n", u->name);
+        fputs("\nupstream ", out);
+        gw_conf_print_word(out, u->name);
+        fputs(" {\n", out);
         print_block(out, GW_CTX_UPSTREAM, u, "    ", 0);
         fputs("}\n", out);
     }

@@ -4,6 +4,7 @@
  *   gateway [-c FILE] [-g DIRECTIVES] [-t] [-T] [-s SIGNAL] [-v] [-h]
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,8 +119,11 @@ act(options_t *o)
     if (conf == NULL || gw_worker_check_conf(conf, err, sizeof(err)) != 0) {
         fprintf(stderr, "gateway: [emerg] %s\n", err);
         if (o->test) {
+            char *full = realpath(o->conf_path, NULL);
+
             fprintf(stderr, "gateway: configuration file %s test failed\n",
-                    o->conf_path);
+                    full ? full : o->conf_path);
+            free(full);
         }
         gw_conf_free(conf);
         return 1;

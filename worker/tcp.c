@@ -103,8 +103,9 @@ on_accept(gw_conn_t *c)
 
 /*
  * Until the upstream answers, a client event only matters if the client
- * gave up: a peek tells a FIN or reset from early bytes, which stay queued.
- * Plain data (no hang-up seen) needs no system call at all.
+ * reset the connection: early bytes and a FIN stay queued in the socket
+ * and are relayed (the FIN passed on) once the upstream is there. Plain
+ * data (no hang-up seen) needs no system call at all.
  */
 static void
 on_client_wait(gw_conn_t *c)
@@ -116,11 +117,10 @@ on_client_wait(gw_conn_t *c)
         return;
     }
     n = recv(c->fd, &byte, 1, MSG_PEEK);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         tcp_session_t *s = c->ctx;
 
-        gw_conn_log(GW_LOG_INFO, c, n < 0 ? errno : 0,
-                    "client closed the connection");
+        gw_conn_log(GW_LOG_INFO, c, errno, "client connection failed");
         s->status = 499;    /* nginx's "client closed request" */
         session_close(s);
     }
