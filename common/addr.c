@@ -154,7 +154,7 @@ gw_addr_parse_listen(const char *text, gw_sockaddr_t *out)
     if (gw_addr_split(text, host, sizeof(host), &port) != 0) {
         return -1;
     }
-    if (strcmp(host, "*") == 0) {
+    if (text[0] != '[' && strcmp(host, "*") == 0) {
         return gw_addr_parse_ip("0.0.0.0", port, out);
     }
     if (gw_addr_parse_ip(host, port, out) != 0) {

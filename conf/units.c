@@ -25,10 +25,12 @@ parse_digits(const char **text, uint64_t limit, uint64_t *value)
         return -1;
     }
     for ( ; *p >= '0' && *p <= '9'; p++) {
-        v = v * 10 + (uint64_t) (*p - '0');
-        if (v > limit) {
-            return -1;
+        uint64_t digit = (uint64_t) (*p - '0');
+
+        if (v > (limit - digit) / 10) {
+            return -1;      /* checked before multiplying: no wrap-around */
         }
+        v = v * 10 + digit;
     }
     *text = p;
     *value = v;
