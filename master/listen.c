@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,10 @@ open_socket(const gw_listen_socket_t *s, char *err)
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (s->addr.sa.sa_family == AF_INET6) {
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    if (s->type == SOCK_STREAM) {
+        /* accepted sockets inherit it: no call per connection */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
     if (bind(fd, &s->addr.sa, gw_sockaddr_len(&s->addr)) != 0) {
         snprintf(err, GW_ERR_LEN, "bind() to %s failed (%d: %s)", addr,

@@ -74,7 +74,8 @@ on_connect_event(gw_conn_t *c)
     int        err = 0;
     socklen_t  len = sizeof(err);
 
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+    /* writable without a hang-up or error: connected, no need to ask */
+    if (c->hup && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
         err = errno;
     }
     if (err == 0 && !c->write_ready) {

@@ -7,6 +7,15 @@
  * else read one window more. The source is read only into an empty window,
  * which keeps the splice() EAGAIN unambiguous: with an empty pipe it can
  * only mean the socket has nothing to read.
+ *
+ * A direction starts by copying through a 16 KiB buffer: for the small
+ * messages of most protocols recv/send costs the same two calls as a
+ * splice pair, and a short recv() tells that the socket is drained, which
+ * saves the call that would say EAGAIN (unless a FIN was seen: then read
+ * on to it). A read that fills the buffer marks a bulk stream, and the
+ * direction moves to splice() for good (HAProxy's heuristic too). A short
+ * splice() proves nothing (the pipe may be out of slots), so splice reads
+ * go on to EAGAIN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,7 +43,8 @@ gw_relay_init(gw_relay_t *r, gw_conn_t *client, gw_conn_t *upstream)
         r->dir[i].pipe[0] = r->dir[i].pipe[1] = -1;
         r->dir[i].in_pipe = 0;
         r->dir[i].bytes = 0;
-        r->dir[i].eof = r->dir[i].shut = r->dir[i].no_splice = 0;
+        r->dir[i].eof = r->dir[i].shut = 0;
+        r->dir[i].splice = r->dir[i].no_splice = 0;
     }
     r->error_side = -1;
     r->error = 0;
@@ -110,6 +120,7 @@ fill_pipe(gw_relay_dir_t *d, gw_conn_t *src)
     ssize_t n;
 
     if (d->pipe[0] == -1 && gw_pipe_get(d->pipe) != 0) {
+        d->splice = 0;
         d->no_splice = 1;       /* out of descriptors: copy instead */
         return MOVED;
     }
@@ -118,6 +129,7 @@ fill_pipe(gw_relay_dir_t *d, gw_conn_t *src)
     if (n > 0) {
         d->in_pipe = (size_t) n;
     } else if (n < 0 && (errno == EINVAL || errno == ENOSYS)) {
+        d->splice = 0;
         d->no_splice = 1;       /* this socket type cannot splice */
         return MOVED;
     }
@@ -137,8 +149,28 @@ fill_buf(gw_relay_dir_t *d, gw_conn_t *src)
     if (n > 0) {
         d->buf->pos = 0;
         d->buf->last = (size_t) n;
+        if (n == GW_BUF_SIZE) {
+            d->splice = !d->no_splice;
+        } else if (!src->hup) {
+            src->read_ready = 0;    /* drained; epoll says when more comes */
+        }
     }
     return read_outcome(d, src, n);
+}
+
+/*
+ * Pass the FIN on. When the other direction is finished too, the session
+ * is about to close both sockets, and close() sends the FIN: no call.
+ */
+static void
+pass_fin(gw_relay_t *r, gw_relay_dir_t *d, gw_conn_t *dst)
+{
+    gw_relay_dir_t *other = d == &r->dir[0] ? &r->dir[1] : &r->dir[0];
+
+    if (!other->shut) {
+        shutdown(dst->fd, SHUT_WR);
+    }
+    d->shut = 1;
 }
 
 static int
@@ -156,8 +188,7 @@ move(gw_relay_t *r, gw_relay_dir_t *d, gw_conn_t *src, gw_conn_t *dst)
         d->buf = NULL;
         if (d->eof) {
             if (!d->shut) {
-                shutdown(dst->fd, SHUT_WR);
-                d->shut = 1;
+                pass_fin(r, d, dst);
             }
             return BLOCKED;
         }
@@ -168,7 +199,7 @@ move(gw_relay_t *r, gw_relay_dir_t *d, gw_conn_t *src, gw_conn_t *dst)
             r->more = 1;
             return BLOCKED;
         }
-        rc = d->no_splice ? fill_buf(d, src) : fill_pipe(d, src);
+        rc = d->splice ? fill_pipe(d, src) : fill_buf(d, src);
         if (rc != MOVED) {
             return rc;
         }

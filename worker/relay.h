@@ -3,9 +3,9 @@
  * CONNECT and SOCKS5 tunnels).
  *
  * One function moves one direction, src to dst; the pump runs it for both
- * directions with the sides swapped. Bytes go through a pipe with splice()
- * (no copy to user space) or, where splice does not apply, through a
- * 16 KiB buffer. Either way a direction holds at most one window (the pipe
+ * directions with the sides swapped. Bytes go through a 16 KiB buffer
+ * until a read fills it, then, for a bulk stream, through a pipe with
+ * splice() (no copy to user space). Either way a direction holds at most one window (the pipe
  * or the buffer): while the window is not drained, the source is not read,
  * and the kernel's TCP window pushes back on the sender. Memory per tunnel
  * is bounded whatever the peers do.
@@ -35,7 +35,8 @@ typedef struct gw_relay_dir {
     uint64_t    bytes;      /* delivered to the destination */
     unsigned    eof:1;      /* the source sent its FIN */
     unsigned    shut:1;     /* ... and it was passed on */
-    unsigned    no_splice:1;
+    unsigned    splice:1;   /* a bulk stream: moved with splice() */
+    unsigned    no_splice:1;/* splice() cannot serve these sockets */
 } gw_relay_dir_t;
 
 typedef struct gw_relay {

@@ -13,8 +13,7 @@
  * and writes one access log line.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 
 #include "common/clock.h"
@@ -80,7 +79,6 @@ static void
 on_accept(gw_conn_t *c)
 {
     tcp_session_t *s = calloc(1, sizeof(*s));
-    int            one = 1;
 
     if (s == NULL || gw_conns_reserve(1) != 0) {
         gw_conn_log(GW_LOG_CRIT, c, s ? 0 : ENOMEM, "cannot start a session");
@@ -88,7 +86,6 @@ on_accept(gw_conn_t *c)
         gw_conn_close(c);
         return;
     }
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     s->client = c;
     s->start_ms = gw_now_ms;
     s->status = 200;
