@@ -411,6 +411,41 @@ bench_nginx() {
     NGX_PORT=$REPLY_PORT NGX_PID=$REPLY
 }
 
+HAP_DIR='' HAP_PORT='' HAP_PID='' HAP_LISTEN=''
+bench_haproxy_conf() {
+    cat > "$HAP_DIR/haproxy.cfg" <<EOF
+# written by bench/lib.sh for the $BENCH_NAME scenario
+global
+    nbthread 1
+    maxconn  4096
+defaults
+    timeout connect 10s
+    timeout client  60s
+    timeout server  60s
+listen bench
+    bind 127.0.0.1:$1
+$HAP_LISTEN
+EOF
+}
+
+# bench_haproxy 'LINES': a third reference path (one thread), the `listen`
+# section's LINES (mode, options, server) on a free port. Sets HAP_PORT
+# HAP_PID and adds "haproxy" to the paths measured.
+bench_haproxy() {
+    local out
+    HAP_LISTEN=$1
+    HAP_DIR=$BENCH_TMP/haproxy
+    mkdir -p "$HAP_DIR"
+    bench_haproxy_conf 1
+    if ! out=$(haproxy -c -f "$HAP_DIR/haproxy.cfg" 2>&1); then
+        bench_die "haproxy rejects its configuration: $out"
+    fi
+    bench_start_server haproxy bench_haproxy_conf "$HAP_DIR/stderr.log" \
+        haproxy -db -f "$HAP_DIR/haproxy.cfg"
+    HAP_PORT=$REPLY_PORT HAP_PID=$REPLY
+    BENCH_PATHS=(direct gateway nginx haproxy)
+}
+
 # ------------------------------------------------------------ measuring
 
 bench_note() {          # TEXT: printed under the table
@@ -444,6 +479,7 @@ bench_check_path() {    # PATH
     case $1 in
         gateway) pid=$GW_PID ;;
         nginx)   pid=$NGX_PID ;;
+        haproxy) pid=$HAP_PID ;;
     esac
     [ -z "$pid" ] && return 0
     bench_alive "$pid" && return 0
@@ -460,6 +496,7 @@ bench_rounds() {
     BENCH_PORT[direct]=$3
     BENCH_PORT[gateway]=$GW_PORT
     BENCH_PORT[nginx]=$NGX_PORT
+    BENCH_PORT[haproxy]=$HAP_PORT
     for path in "${BENCH_PATHS[@]}"; do
         BENCH_VALS[$path]=
         BENCH_ROUND=warmup
@@ -543,6 +580,8 @@ bench_report() {
             gateway) vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]}")
                      vsn=$(bench_ratio "$med" "${BENCH_MEDIAN[nginx]}") ;;
             nginx)   vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]}") ;;
+            haproxy) vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]}")
+                     vsn=$(bench_ratio "$med" "${BENCH_MEDIAN[nginx]}") ;;
         esac
         echo "$label|$path|$shown|${rstr[$path]}|$vsd|$vsn" >> "$rows"
     done
@@ -595,6 +634,9 @@ bench_target() {
         verdict=MISS
     fi
     line=$(printf '%-15s gateway/nginx %-6s target %sx  %s' "$label" "$ratio" "$target" "$verdict")
+    if [ -n "${BENCH_MEDIAN[haproxy]:-}" ]; then
+        line="$line   (gateway/haproxy $(bench_ratio "${BENCH_MEDIAN[gateway]}" "${BENCH_MEDIAN[haproxy]}"))"
+    fi
     if [ -n "${BENCH_SUMMARY:-}" ]; then
         echo "$line" >> "$BENCH_SUMMARY"
     else

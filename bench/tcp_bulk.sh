@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/tcp_bulk.sh: bulk throughput of the tcp handler.
-# needs: iperf3 nginx-stream
+# needs: iperf3 nginx-stream haproxy
 #
 # Origin: `iperf3 -s` on 127.0.0.1. Client: `iperf3 -c 127.0.0.1 -p P -t
 # DURATION -J`, straight to the origin (direct), through gateway (handler
@@ -10,7 +10,7 @@
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_init tcp_bulk
-bench_need iperf3 nginx-stream
+bench_need iperf3 nginx-stream haproxy
 
 LABEL="tcp bulk"
 BENCH_SCALE=1e9         # shown in Gbit/s
@@ -46,6 +46,10 @@ bench_wait_listen "$ORIGIN_PORT" "$REPLY" 10 ||
     bench_die "iperf3 -s did not start on 127.0.0.1:$ORIGIN_PORT: $(tail -3 "$BENCH_TMP/iperf3-server.log")"
 bench_gateway "handler tcp; proxy_pass 127.0.0.1:$ORIGIN_PORT;"
 bench_nginx stream "proxy_pass 127.0.0.1:$ORIGIN_PORT;"
+bench_haproxy "    mode tcp
+    option splice-request
+    option splice-response
+    server origin 127.0.0.1:$ORIGIN_PORT"
 
 echo "== $LABEL: iperf3 -t $DURATION, $ROUNDS rounds (origin :$ORIGIN_PORT, gateway :$GW_PORT, nginx :$NGX_PORT)"
 bench_rounds "$LABEL" measure "$ORIGIN_PORT"

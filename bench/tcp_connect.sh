@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/tcp_connect.sh: new connections per second through the tcp handler.
-# needs: wrk nginx-stream
+# needs: wrk nginx-stream haproxy
 #
 # Origin: bench/origin (one-thread epoll HTTP/1.1 server, tiny 200
 # response, closes on "Connection: close"). Client: `wrk -t1 -c32
@@ -10,7 +10,7 @@
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_init tcp_connect
-bench_need wrk nginx-stream
+bench_need wrk nginx-stream haproxy
 
 LABEL="tcp connect"
 BENCH_SCALE=1           # shown in connections/s
@@ -50,6 +50,10 @@ bench_wait_listen "$ORIGIN_PORT" "$REPLY" 10 ||
     bench_die "bench/origin did not start on 127.0.0.1:$ORIGIN_PORT: $(tail -3 "$BENCH_TMP/origin.log")"
 bench_gateway "handler tcp; proxy_pass 127.0.0.1:$ORIGIN_PORT;"
 bench_nginx stream "proxy_pass 127.0.0.1:$ORIGIN_PORT;"
+bench_haproxy "    mode tcp
+    option splice-request
+    option splice-response
+    server origin 127.0.0.1:$ORIGIN_PORT"
 
 echo "== $LABEL: wrk -t1 -c32 -d${DURATION}s, Connection: close, $ROUNDS rounds (origin :$ORIGIN_PORT, gateway :$GW_PORT, nginx :$NGX_PORT)"
 bench_rounds "$LABEL" measure "$ORIGIN_PORT"
