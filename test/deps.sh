@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/deps.sh: make sure what `make test` needs is installed: the Check
-# library (Debian package check, with pkg-config) and curl. Installs with
+# library (Debian package check, with pkg-config), curl and ps (procps). Installs with
 # apt-get when missing and we can (root, or sudo without a password);
 # otherwise says exactly what to install and fails.
 set -u
@@ -8,6 +8,7 @@ set -u
 need=()
 pkg-config --exists check 2>/dev/null || need+=(check pkg-config)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v ps >/dev/null 2>&1 || need+=(procps)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "test/deps.sh: missing test dependencies: ${need[*]}"
