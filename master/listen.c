@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,15 @@
 #include "master/listen.h"
 
 #define MIGRATE_REQ "/proc/sys/net/ipv4/tcp_migrate_req"
+
+static int
+is_wildcard(const gw_sockaddr_t *a)
+{
+    if (a->sa.sa_family == AF_INET6) {
+        return IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
+    }
+    return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
+}
 
 static int
 open_socket(const gw_listen_socket_t *s, char *err)
@@ -45,6 +55,14 @@ open_socket(const gw_listen_socket_t *s, char *err)
     if (s->type == SOCK_STREAM) {
         /* accepted sockets inherit it: no call per connection */
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    } else if (is_wildcard(&s->addr)) {
+        /* the udp handler learns which address each datagram was sent
+         * to, and replies from that address */
+        if (s->addr.sa.sa_family == AF_INET6) {
+            setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+        } else {
+            setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+        }
     }
     if (bind(fd, &s->addr.sa, gw_sockaddr_len(&s->addr)) != 0) {
         snprintf(err, GW_ERR_LEN, "bind() to %s failed (%d: %s)", addr,

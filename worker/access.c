@@ -30,7 +30,7 @@ void
 gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
 {
     char     line[2048], client[GW_ADDR_STRLEN], upstream[GW_ADDR_STRLEN];
-    char     request[1024];
+    char     request[1024], dgrams[48] = "";
     uint64_t ms = gw_now_ms - a->start_ms;
     int      n;
 
@@ -42,14 +42,19 @@ gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
         gw_sockaddr_format(a->upstream, upstream, sizeof(upstream));
     }
     put_escaped(request, sizeof(request), a->request ? a->request : "-");
+    if (a->datagrams) {
+        snprintf(dgrams, sizeof(dgrams), " %llu %llu",
+                 (unsigned long long) a->dgrams_sent,
+                 (unsigned long long) a->dgrams_received);
+    }
     n = snprintf(line, sizeof(line),
-                 "%s [%s] %s %s \"%s\" %d %llu %llu %llu.%03llu %s\n",
+                 "%s [%s] %s %s \"%s\" %d %llu %llu %llu.%03llu %s%s\n",
                  client, gw_clock_access_time(), ls->name, ls->handler->name,
                  request, a->status, (unsigned long long) a->bytes_sent,
                  (unsigned long long) a->bytes_received,
                  (unsigned long long) (ms / 1000),
                  (unsigned long long) (ms % 1000),
-                 a->upstream ? upstream : "-");
+                 a->upstream ? upstream : "-", dgrams);
     if (n > 0) {
         gw_logfile_write(ls->access_log, line,
                          (size_t) n < sizeof(line) ? (size_t) n

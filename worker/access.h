@@ -7,6 +7,8 @@
  *
  * SENT and RECEIVED are bytes to and from the client; REQUEST is the
  * request line, or for a tunnel its target; "-" marks an empty field.
+ * udp sessions add two fields: datagrams sent to and received from the
+ * client.
  */
 #ifndef GW_ACCESS_H
 #define GW_ACCESS_H
@@ -24,6 +26,9 @@ typedef struct gw_access {
     uint64_t             bytes_received;
     uint64_t             start_ms;
     const gw_sockaddr_t *upstream;      /* NULL: "-" */
+    unsigned             datagrams;     /* udp: add the datagram counts */
+    uint64_t             dgrams_sent;
+    uint64_t             dgrams_received;
 } gw_access_t;
 
 /* Write the line to the listener's access log, if it has one. */

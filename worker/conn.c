@@ -126,6 +126,7 @@ gw_conn_open(int fd, unsigned flags)
     c->hup = 0;
     c->counted = (flags & (GW_CONN_COUNTED | GW_CONN_RESERVED)) != 0;
     c->upstream = (flags & GW_CONN_UPSTREAM) != 0;
+    c->datagram = 0;
     gw_timer_init(&c->timer, NULL);
     if (gw_loop_add(c) != 0) {
         int err = errno;

@@ -47,6 +47,7 @@ struct gw_conn {
     unsigned             hup:1;         /* the peer shut down or reset */
     unsigned             counted:1;     /* takes a worker_connections slot */
     unsigned             upstream:1;    /* we dialed it */
+    unsigned             datagram:1;    /* a UDP socket */
 };
 
 /* Slots for BUDGET counted connections and EXTRA uncounted; 0 or -1. */

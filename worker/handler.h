@@ -14,11 +14,18 @@ typedef struct gw_handler {
     const char *name;
     /* slots one client may need at once (tcp: its socket and upstream) */
     unsigned    conns_per_client;
-    /* an accepted, ACL-checked connection; c->ls and c->addr are set */
+    /* stream listeners: an accepted, ACL-checked connection; c->ls and
+     * c->addr are set */
     void      (*on_accept)(gw_conn_t *c);
+    /* datagram listeners: the listen socket LC is readable; the handler
+     * reads it (and checks ACLs) itself */
+    void      (*on_datagrams)(gw_conn_t *lc);
+    /* once per worker that runs a listener of this handler; 0 or -1 */
+    int       (*worker_init)(unsigned worker_connections);
 } gw_handler_t;
 
 extern const gw_handler_t gw_tcp_handler;
+extern const gw_handler_t gw_udp_handler;
 
 /* The handler for an enum gw_handler_kind, or NULL if not built yet. */
 const gw_handler_t *gw_handler_find(int kind);

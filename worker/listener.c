@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "worker/access.h"
 #include "worker/listener.h"
+#include "worker/loop.h"
 #include "worker/worker.h"
 
 #define ACCEPT_BACKOFF_MS 100
@@ -31,8 +32,15 @@ static gw_upstream_t **upstreams;       /* parallel to conf->upstreams */
 static gw_conn_t     **sockets;         /* this slot's listen sockets */
 static unsigned        n_sockets;
 static int             any_paused;
+static unsigned        worker_connections;
 
 static void accept_ready(gw_conn_t *lc);
+
+static void
+noop(gw_conn_t *c)
+{
+    (void) c;
+}
 
 int
 gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a)
@@ -133,16 +141,46 @@ gw_listeners_resume(void)
     }
 }
 
+/*
+ * A stream socket is closed: the master keeps the queue for the next
+ * worker of the slot. A datagram socket is only taken out of the loop:
+ * open sessions still send their replies through it.
+ */
 void
 gw_listeners_stop(void)
 {
     for (unsigned i = 0; i < n_sockets; i++) {
-        if (sockets[i]) {
+        if (sockets[i] && sockets[i]->datagram) {
+            gw_loop_del(sockets[i]);
+        } else if (sockets[i]) {
             gw_conn_close(sockets[i]);
-            sockets[i] = NULL;
         }
+        sockets[i] = NULL;
     }
     any_paused = 0;
+}
+
+/* Each handler that some listener uses sets up its worker state once. */
+static int
+init_handlers(char *err)
+{
+    const gw_handler_t *done[GW_HANDLER_COUNT] = { 0 };
+
+    for (unsigned i = 0; i < n_listeners; i++) {
+        const gw_handler_t *h = listeners[i].handler;
+        unsigned            k = (unsigned) listeners[i].conf->handler;
+
+        if (done[k] || h->worker_init == NULL) {
+            continue;
+        }
+        done[k] = h;
+        if (h->worker_init(worker_connections) != 0) {
+            snprintf(err, GW_ERR_LEN, "handler %s cannot start: %s", h->name,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -189,9 +227,14 @@ register_sockets(const gw_cycle_t *cycle, unsigned slot, char *err)
             return -1;
         }
         lc->ls = &listeners[s->listener];
-        lc->on_read = accept_ready;
-        lc->on_write = accept_ready;
+        if (s->type == SOCK_DGRAM) {
+            lc->on_read = lc->ls->handler->on_datagrams;
+        } else {
+            lc->on_read = accept_ready;
+        }
+        lc->on_write = noop;
         lc->addr = s->addr;
+        lc->datagram = s->type == SOCK_DGRAM;
         sockets[i] = lc;
     }
     return 0;
@@ -216,10 +259,14 @@ gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err)
         }
     }
     n_listeners = conf->n_listeners;
+    worker_connections = conf->worker_connections;
     for (unsigned i = 0; i < n_listeners; i++) {
         if (build_listener(cycle, i, err) != 0) {
             return -1;
         }
+    }
+    if (init_handlers(err) != 0) {
+        return -1;
     }
     return register_sockets(cycle, slot, err);
 }

@@ -40,6 +40,12 @@ gw_loop_init(unsigned max_events)
 }
 
 void
+gw_loop_del(gw_conn_t *c)
+{
+    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+}
+
+void
 gw_loop_post(gw_conn_t *c)
 {
     if (n_posted == posted_cap) {

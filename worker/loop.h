@@ -19,6 +19,9 @@ int gw_loop_init(unsigned max_events);
 /* Register C's descriptor: edge-triggered read, write and peer shutdown. */
 int gw_loop_add(gw_conn_t *c);
 
+/* Stop watching C's descriptor (which stays open). */
+void gw_loop_del(gw_conn_t *c);
+
 /*
  * Call C's on_read once more after this batch of events, as if it were
  * readable again: for work stopped at its fair share (a busy relay). With
