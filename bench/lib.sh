@@ -300,7 +300,7 @@ bench_start_server() {
         [ -n "${BENCH_EXTRA_LOG:-}" ] && : > "$BENCH_EXTRA_LOG"
         "$write" "$port" || bench_die "$label: cannot write its configuration"
         bench_start "$log" "$@"
-        if bench_wait_listen "$port" "$REPLY" 10; then
+        if bench_wait_listen "$port" "$REPLY" 10 "${BENCH_PROTO:-tcp}"; then
             REPLY_PORT=$port
             return 0
         fi
@@ -369,7 +369,7 @@ EOF
             cat <<EOF
 stream {
     server {
-        listen 127.0.0.1:$1;
+        listen 127.0.0.1:$1${NGX_LISTEN_OPTS:+ $NGX_LISTEN_OPTS};
         $NGX_SERVER
     }
 }
