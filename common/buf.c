@@ -1,7 +1,8 @@
 /*
  * common/buf.c: the buffer free list (see buf.h). At most KEEP_FREE
- * buffers wait on the list; beyond that they go back to malloc, so a burst
- * does not pin memory for the life of the worker.
+ * standard buffers wait on the list; beyond that, and for larger ones,
+ * memory goes back to malloc, so a burst does not pin memory for the life
+ * of the worker.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +23,31 @@ gw_buf_get(void)
         free_list = b->next;
         n_free--;
     } else {
-        b = malloc(sizeof(*b));
+        b = malloc(sizeof(*b) + GW_BUF_SIZE);
         if (b == NULL) {
             return NULL;
         }
+        b->cap = GW_BUF_SIZE;
     }
     b->next = NULL;
     b->pos = b->last = 0;
+    return b;
+}
+
+gw_buf_t *
+gw_buf_get_size(size_t size)
+{
+    gw_buf_t *b;
+
+    if (size <= GW_BUF_SIZE) {
+        return gw_buf_get();
+    }
+    b = malloc(sizeof(*b) + size);
+    if (b) {
+        b->next = NULL;
+        b->pos = b->last = 0;
+        b->cap = size;
+    }
     return b;
 }
 
@@ -38,7 +57,7 @@ gw_buf_put(gw_buf_t *b)
     if (b == NULL) {
         return;
     }
-    if (n_free >= KEEP_FREE) {
+    if (n_free >= KEEP_FREE || b->cap != GW_BUF_SIZE) {
         free(b);
         return;
     }

@@ -145,11 +145,11 @@ fill_buf(gw_relay_dir_t *d, gw_conn_t *src)
         errno = ENOMEM;
         return FAILED_SRC;
     }
-    n = recv(src->fd, d->buf->data, GW_BUF_SIZE, 0);
+    n = recv(src->fd, d->buf->data, d->buf->cap, 0);
     if (n > 0) {
         d->buf->pos = 0;
         d->buf->last = (size_t) n;
-        if (n == GW_BUF_SIZE) {
+        if ((size_t) n == d->buf->cap) {
             d->splice = !d->no_splice;
         } else if (!src->hup) {
             src->read_ready = 0;    /* drained; epoll says when more comes */
