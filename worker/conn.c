@@ -21,6 +21,7 @@ static uint32_t   n_slots;
 static gw_conn_t *free_list;
 static unsigned   budget, active, reserved, uncounted_left;
 static void     (*on_free)(void);
+static unsigned (*on_pressure)(unsigned n);
 
 int
 gw_conns_init(unsigned count_budget, unsigned extra)
@@ -82,6 +83,18 @@ void
 gw_conns_on_free(void (*fn)(void))
 {
     on_free = fn;
+}
+
+void
+gw_conns_on_pressure(unsigned (*fn)(unsigned n))
+{
+    on_pressure = fn;
+}
+
+unsigned
+gw_conns_reclaim(unsigned n)
+{
+    return on_pressure ? on_pressure(n) : 0;
 }
 
 /* Take the budget for a new slot; 0 or -1. */

@@ -91,6 +91,15 @@ gw_conn_t *gw_conn_by_index(uint32_t index);
 void gw_conns_on_free(void (*fn)(void));
 
 /*
+ * Slots short: FN may close up to N connections nobody waits on (idle
+ * pooled upstream connections) and returns how many it closed.
+ */
+void gw_conns_on_pressure(unsigned (*fn)(unsigned n));
+
+/* Ask the pressure hook to free up to N slots; how many it freed. */
+unsigned gw_conns_reclaim(unsigned n);
+
+/*
  * Log about a connection, nginx style: "MESSAGE (ERR: text) while ACTION,
  * client: A, listener: L, upstream: U".
  */

@@ -83,6 +83,18 @@ back_off(gw_conn_t *lc, int err)
     gw_timer_set(&lc->timer, ACCEPT_BACKOFF_MS);
 }
 
+/* Room for one more client, closing idle pooled connections if need be. */
+static int
+has_room(const gw_listener_t *ls)
+{
+    unsigned need = ls->handler->conns_per_client;
+
+    if (gw_conns_available() < need) {
+        gw_conns_reclaim(need - gw_conns_available());
+    }
+    return gw_conns_available() >= need;
+}
+
 static void
 accept_ready(gw_conn_t *lc)
 {
@@ -94,7 +106,7 @@ accept_ready(gw_conn_t *lc)
         gw_conn_t    *c;
         int           fd;
 
-        if (gw_conns_available() < ls->handler->conns_per_client) {
+        if (!has_room(ls)) {
             any_paused = 1;     /* the backlog holds the rest */
             return;
         }

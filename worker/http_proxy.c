@@ -1,0 +1,229 @@
+/*
+ * worker/http_proxy.c: writing rewritten heads (see http_proxy.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "worker/http_proxy.h"
+
+static const char *const hop_by_hop[] = {
+    "connection", "keep-alive", "proxy-connection", "te", "trailer",
+    "transfer-encoding", "content-length", "proxy-authorization",
+    "proxy-authenticate",
+};
+
+int
+gw_http_is_hop_by_hop(const gw_http_msg_t *msg, gw_str_t name, int upgrade)
+{
+    for (size_t i = 0; i < sizeof(hop_by_hop) / sizeof(hop_by_hop[0]); i++) {
+        if (gw_http_str_ieq(name, hop_by_hop[i])) {
+            return 1;
+        }
+    }
+    if (gw_http_str_ieq(name, "upgrade")) {
+        return !upgrade;
+    }
+    return gw_http_connection_names(msg, name);
+}
+
+/* ---- appending -------------------------------------------------------------- */
+
+static int
+put(gw_buf_t *out, const char *p, size_t len)
+{
+    if (gw_buf_room(out) < len) {
+        return -1;
+    }
+    memcpy(out->data + out->last, p, len);
+    out->last += len;
+    return 0;
+}
+
+static int
+put_str(gw_buf_t *out, gw_str_t s)
+{
+    return put(out, s.data, s.len);
+}
+
+static int
+put_cstr(gw_buf_t *out, const char *s)
+{
+    return put(out, s, strlen(s));
+}
+
+static int
+putf(gw_buf_t *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+putf(gw_buf_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    int     n;
+    size_t  room = gw_buf_room(out);
+
+    va_start(ap, fmt);
+    n = vsnprintf(out->data + out->last, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t) n >= room) {
+        return -1;
+    }
+    out->last += (size_t) n;
+    return 0;
+}
+
+static int
+put_field(gw_buf_t *out, const gw_http_header_t *h)
+{
+    return put_str(out, h->name) || put(out, ": ", 2)
+           || put_str(out, h->value) || put(out, "\r\n", 2) ? -1 : 0;
+}
+
+static int
+put_framing(gw_buf_t *out, const gw_http_msg_t *msg, int body,
+            uint64_t length)
+{
+    const gw_http_header_t *te;
+
+    switch (body) {
+    case GW_HTTP_BODY_LENGTH:
+        return putf(out, "Content-Length: %llu\r\n",
+                    (unsigned long long) length);
+    case GW_HTTP_BODY_CHUNKED:
+        /* codings before chunked (gzip, chunked) are the body's own */
+        te = msg->te_other ? gw_http_find(msg, "transfer-encoding") : NULL;
+        if (te) {
+            return put(out, "Transfer-Encoding: ", 19) || put_str(out, te->value)
+                   || put(out, "\r\n", 2) ? -1 : 0;
+        }
+        return put_cstr(out, "Transfer-Encoding: chunked\r\n");
+    default:
+        return 0;
+    }
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+/* X-Forwarded-For: what the client sent, then the client. */
+static int
+put_forwarded_for(gw_buf_t *out, const gw_http_msg_t *req, const char *ip)
+{
+    int first = 1;
+
+    if (put_cstr(out, "X-Forwarded-For: ") != 0) {
+        return -1;
+    }
+    for (unsigned i = 0; i < req->n_headers; i++) {
+        if (gw_http_str_ieq(req->headers[i].name, "x-forwarded-for")
+            && req->headers[i].value.len) {
+            if ((!first && put(out, ", ", 2)) || put_str(out, req->headers[i].value)) {
+                return -1;
+            }
+            first = 0;
+        }
+    }
+    return (!first && put(out, ", ", 2)) || putf(out, "%s\r\n", ip) ? -1 : 0;
+}
+
+static int
+put_request_fields(gw_buf_t *out, const gw_http_msg_t *req,
+                   const gw_http_upstream_req_t *u)
+{
+    for (unsigned i = 0; i < req->n_headers; i++) {
+        const gw_http_header_t *h = &req->headers[i];
+
+        if (gw_http_is_hop_by_hop(req, h->name, u->upgrade)
+            || gw_http_str_ieq(h->name, "x-forwarded-for")
+            || gw_http_str_ieq(h->name, "x-forwarded-proto")
+            || (u->host.data && gw_http_str_ieq(h->name, "host"))) {
+            continue;
+        }
+        if (put_field(out, h) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+gw_http_write_request(gw_buf_t *out, const gw_http_msg_t *req,
+                      const gw_http_upstream_req_t *u)
+{
+    char ip[GW_ADDR_STRLEN];
+
+    gw_sockaddr_format_ip(u->client, ip, sizeof(ip));
+    if (put_str(out, req->method) || put(out, " ", 1)
+        || put_str(out, u->target) || put_cstr(out, " HTTP/1.1\r\n")) {
+        return -1;
+    }
+    if (u->host.data && (put_cstr(out, "Host: ") || put_str(out, u->host)
+                         || put(out, "\r\n", 2))) {
+        return -1;
+    }
+    if (put_request_fields(out, req, u) != 0
+        || put_forwarded_for(out, req, ip) != 0
+        || (!gw_http_find(req, "x-real-ip") && putf(out, "X-Real-IP: %s\r\n", ip))
+        || put_cstr(out, "X-Forwarded-Proto: http\r\n")
+        || (u->via && put_cstr(out, "Via: 1.1 gateway\r\n"))
+        || put_framing(out, req, u->body, req->content_length)) {
+        return -1;
+    }
+    if (u->upgrade) {
+        return put_cstr(out, "Connection: upgrade\r\n\r\n");
+    }
+    return put_cstr(out, u->keepalive ? "\r\n" : "Connection: close\r\n\r\n");
+}
+
+/* ---- responses -------------------------------------------------------------------- */
+
+int
+gw_http_write_response(gw_buf_t *out, const gw_http_msg_t *resp,
+                       const gw_http_client_resp_t *c)
+{
+    if (putf(out, "HTTP/1.1 %03d ", resp->status) || put_str(out, resp->reason)
+        || put(out, "\r\n", 2)) {
+        return -1;
+    }
+    for (unsigned i = 0; i < resp->n_headers; i++) {
+        const gw_http_header_t *h = &resp->headers[i];
+
+        /* a response without a body keeps the length it describes (HEAD) */
+        if (c->body == GW_HTTP_BODY_NONE
+            && gw_http_str_ieq(h->name, "content-length")) {
+            if (put_field(out, h) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (gw_http_is_hop_by_hop(resp, h->name, c->upgrade)) {
+            continue;
+        }
+        if (put_field(out, h) != 0) {
+            return -1;
+        }
+    }
+    if (put_framing(out, resp, c->body, c->content_length) != 0) {
+        return -1;
+    }
+    if (c->upgrade) {
+        return put_cstr(out, "Connection: upgrade\r\n\r\n");
+    }
+    if (!c->keepalive) {
+        return put_cstr(out, "Connection: close\r\n\r\n");
+    }
+    return put_cstr(out, c->client_minor == 0 ? "Connection: keep-alive\r\n\r\n"
+                                              : "\r\n");
+}
+
+int
+gw_http_write_error(gw_buf_t *out, int status, int close, const char *extra)
+{
+    const char *reason = gw_http_reason(status);
+
+    return putf(out, "HTTP/1.1 %03d %s\r\nServer: gateway\r\n"
+                "Content-Type: text/plain\r\nContent-Length: %zu\r\n%s%s\r\n"
+                "%03d %s\n", status, reason, strlen(reason) + 5,
+                close ? "Connection: close\r\n" : "", extra ? extra : "",
+                status, reason);
+}
