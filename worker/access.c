@@ -46,6 +46,12 @@ gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
         snprintf(dgrams, sizeof(dgrams), " %llu %llu",
                  (unsigned long long) a->dgrams_sent,
                  (unsigned long long) a->dgrams_received);
+    } else if (a->upstream_time) {
+        snprintf(dgrams, sizeof(dgrams), " %llu.%03llu",
+                 (unsigned long long) (a->upstream_ms / 1000),
+                 (unsigned long long) (a->upstream_ms % 1000));
+    } else if (a->http) {
+        snprintf(dgrams, sizeof(dgrams), " -");
     }
     n = snprintf(line, sizeof(line),
                  "%s [%s] %s %s \"%s\" %d %llu %llu %llu.%03llu %s%s\n",

@@ -8,7 +8,8 @@
  * SENT and RECEIVED are bytes to and from the client; REQUEST is the
  * request line, or for a tunnel its target; "-" marks an empty field.
  * udp sessions add two fields: datagrams sent to and received from the
- * client.
+ * client; http requests one: the upstream's response time in seconds (to
+ * its response head; "-" when no upstream was asked).
  */
 #ifndef GW_ACCESS_H
 #define GW_ACCESS_H
@@ -26,6 +27,9 @@ typedef struct gw_access {
     uint64_t             bytes_received;
     uint64_t             start_ms;
     const gw_sockaddr_t *upstream;      /* NULL: "-" */
+    unsigned             http;          /* http: add the upstream's time */
+    unsigned             upstream_time; /* ... known (else "-") */
+    uint64_t             upstream_ms;   /* to the response head */
     unsigned             datagrams;     /* udp: add the datagram counts */
     uint64_t             dgrams_sent;
     uint64_t             dgrams_received;

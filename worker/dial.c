@@ -136,7 +136,12 @@ try_next(gw_dial_t *d)
     for ( ;; ) {
         int rc;
 
-        d->peer = gw_upstream_pick(d->up, &d->pick, gw_now_ms);
+        if (d->first) {
+            d->peer = d->first;         /* picked by the caller */
+            d->first = NULL;
+        } else {
+            d->peer = gw_upstream_pick(d->up, &d->pick, gw_now_ms);
+        }
         if (d->peer == NULL) {
             if (d->pick.n_tried == 0) {
                 gw_conn_log(GW_LOG_ERROR, d->client, 0,
@@ -170,22 +175,42 @@ try_next(gw_dial_t *d)
     }
 }
 
-void
-gw_dial_start(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
-              gw_dial_fn *done, void *data)
+static void
+init(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client, gw_dial_fn *done,
+     void *data)
 {
-    const gw_conf_listener_t *conf = client->ls->conf;
-
     d->up = up;
     d->client = client;
     d->done = done;
     d->data = data;
     d->conn = NULL;
     d->peer = NULL;
+    d->first = NULL;
     d->status = 502;
     d->reserved = 1;
-    d->timeout_ms = conf->connect_timeout_ms;
-    gw_pick_init(&d->pick, &client->addr, conf->next_upstream_tries);
+    d->timeout_ms = client->ls->conf->connect_timeout_ms;
+}
+
+void
+gw_dial_start(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
+              gw_dial_fn *done, void *data)
+{
+    init(d, up, client, done, data);
+    gw_pick_init(&d->pick, &client->addr,
+                 client->ls->conf->next_upstream_tries);
+    try_next(d);
+}
+
+void
+gw_dial_start_at(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
+                 gw_peer_t *first, gw_pick_t *pick, gw_dial_fn *done,
+                 void *data)
+{
+    init(d, up, client, done, data);
+    if (pick != &d->pick) {
+        d->pick = *pick;
+    }
+    d->first = first;
     try_next(d);
 }
 

@@ -24,6 +24,7 @@ struct gw_dial {
     gw_upstream_t  *up;
     gw_pick_t       pick;
     gw_peer_t      *peer;       /* the peer being tried, then the one used */
+    gw_peer_t      *first;      /* tried before asking the balancer */
     gw_conn_t      *conn;       /* the connecting socket */
     gw_conn_t      *client;     /* for logs: its listener and address */
     uint64_t        timeout_ms; /* connect_timeout; 0: none */
@@ -40,6 +41,11 @@ struct gw_dial {
  */
 void gw_dial_start(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
                    gw_dial_fn *done, void *data);
+
+/* The same, trying FIRST (picked by the caller, counted active) first. */
+void gw_dial_start_at(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
+                      gw_peer_t *first, gw_pick_t *pick, gw_dial_fn *done,
+                      void *data);
 
 /* Abandon a dial in progress (the client went away). */
 void gw_dial_cancel(gw_dial_t *d);

@@ -26,6 +26,7 @@ typedef struct gw_handler {
 
 extern const gw_handler_t gw_tcp_handler;
 extern const gw_handler_t gw_udp_handler;
+extern const gw_handler_t gw_http_reverse_handler;
 
 /* The handler for an enum gw_handler_kind, or NULL if not built yet. */
 const gw_handler_t *gw_handler_find(int kind);

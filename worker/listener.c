@@ -195,6 +195,18 @@ init_handlers(char *err)
     return 0;
 }
 
+/* This worker's state for a configured upstream group (NULL for NULL). */
+static gw_upstream_t *
+runtime_upstream(const gw_conf_t *conf, const gw_conf_upstream_t *u)
+{
+    for (unsigned k = 0; u && k < conf->n_upstreams; k++) {
+        if (conf->upstreams[k] == u) {
+            return upstreams[k];
+        }
+    }
+    return NULL;
+}
+
 static int
 build_listener(const gw_cycle_t *cycle, unsigned i, char *err)
 {
@@ -210,9 +222,16 @@ build_listener(const gw_cycle_t *cycle, unsigned i, char *err)
                  gw_handler_names[lc->handler]);
         return -1;
     }
-    for (unsigned k = 0; k < conf->n_upstreams && lc->proxy_pass.upstream; k++) {
-        if (conf->upstreams[k] == lc->proxy_pass.upstream) {
-            ls->upstream = upstreams[k];
+    ls->upstream = runtime_upstream(conf, lc->proxy_pass.upstream);
+    if (lc->n_locations) {
+        ls->loc_upstreams = calloc(lc->n_locations, sizeof(gw_upstream_t *));
+        if (ls->loc_upstreams == NULL) {
+            snprintf(err, GW_ERR_LEN, "out of memory");
+            return -1;
+        }
+        for (unsigned k = 0; k < lc->n_locations; k++) {
+            ls->loc_upstreams[k] = runtime_upstream(
+                conf, lc->locations[k].proxy_pass.upstream);
         }
     }
     ls->access_log = cycle->access_logs[i];    /* opened by the master */

@@ -22,6 +22,7 @@ struct gw_listener {
     const gw_conf_listener_t *conf;
     const gw_handler_t       *handler;
     gw_upstream_t            *upstream;     /* proxy_pass, or NULL */
+    gw_upstream_t           **loc_upstreams;/* per location (http_reverse) */
     gw_logfile_t             *access_log;   /* NULL: off */
     const char               *name;         /* name, or first listen address */
 };

@@ -1,0 +1,411 @@
+/*
+ * worker/http_client.c: the client side of the http_* handlers (see
+ * http_exchange.h for the states): reading request heads under
+ * header_timeout, keep-alive under keepalive_timeout, pipelined requests
+ * answered in order (the next head is parsed only once the exchange before
+ * it is over), our own answers (400, 404, 413, 431, 502, 504 ...), and one
+ * access log line per request.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "worker/access.h"
+#include "worker/http_exchange.h"
+#include "worker/http_proxy.h"
+#include "worker/http_route.h"
+#include "worker/listener.h"
+#include "worker/loop.h"
+
+enum { CL_IDLE, CL_HEAD, CL_BUSY, CL_CLOSING };
+
+static gw_http_msg_t parsed;        /* scratch: valid until route() returns */
+
+static void on_client_event(gw_conn_t *c);
+static void on_client_timer(gw_timer_t *t);
+static void read_heads(gw_http_client_t *cl);
+
+static const gw_conf_listener_t *
+conf_of(const gw_http_client_t *cl)
+{
+    return cl->conn->ls->conf;
+}
+
+/* ---- life of the connection ---------------------------------------------------- */
+
+void
+gw_http_client_start(gw_conn_t *c, const gw_http_ops_t *ops)
+{
+    gw_http_client_t *cl = calloc(1, sizeof(*cl));
+
+    if (cl == NULL || gw_conns_reserve(1) != 0) {
+        gw_conn_log(GW_LOG_CRIT, c, cl ? 0 : ENOMEM, "cannot start a session");
+        free(cl);
+        gw_conn_close(c);
+        return;
+    }
+    cl->conn = c;
+    cl->ops = ops;
+    cl->state = CL_HEAD;
+    c->ctx = cl;
+    c->action = "reading the request header";
+    c->on_read = on_client_event;
+    c->on_write = on_client_event;
+    gw_timer_init(&c->timer, on_client_timer);
+    cl->deadline_ms = gw_now_ms + conf_of(cl)->header_timeout_ms;
+    if (conf_of(cl)->header_timeout_ms) {
+        gw_timer_set_at(&c->timer, cl->deadline_ms);
+    }
+}
+
+static void
+client_close(gw_http_client_t *cl)
+{
+    gw_buf_put(cl->in);
+    gw_conns_unreserve(1);
+    gw_conn_close(cl->conn);
+    free(cl);
+}
+
+void
+gw_http_client_abort(gw_http_client_t *cl, const char *why, int err)
+{
+    gw_http_x_t *x = cl->x;
+
+    gw_conn_log(GW_LOG_INFO, cl->conn, err, "%s", why);
+    if (x) {
+        x->status = x->status ? x->status : 499;
+        cl->x = NULL;
+        x->client = NULL;
+        gw_http_x_finish(x, 0);
+    }
+    client_close(cl);
+}
+
+/* Idle between requests: no buffer, keepalive_timeout. */
+static void
+go_idle(gw_http_client_t *cl)
+{
+    uint64_t t = conf_of(cl)->keepalive_timeout_ms;
+
+    gw_buf_put(cl->in);
+    cl->in = NULL;
+    cl->parsed = 0;
+    cl->state = CL_IDLE;
+    cl->conn->action = "keeping the connection alive";
+    cl->deadline_ms = gw_now_ms + t;
+    if (t) {
+        gw_timer_set_at(&cl->conn->timer, cl->deadline_ms);
+    } else {
+        gw_timer_del(&cl->conn->timer);
+    }
+}
+
+static void
+on_client_timer(gw_timer_t *t)
+{
+    gw_conn_t        *c = gw_container_of(t, gw_conn_t, timer);
+    gw_http_client_t *cl = c->ctx;
+
+    if (!gw_timer_lazy_expired(t, cl->deadline_ms)) {
+        return;
+    }
+    if (cl->state == CL_IDLE) {
+        client_close(cl);               /* keepalive_timeout: quietly */
+        return;
+    }
+    if (cl->state == CL_HEAD) {
+        gw_conn_log(GW_LOG_INFO, c, ETIMEDOUT, "client timed out");
+        client_close(cl);
+        return;
+    }
+    gw_http_client_abort(cl, "send timeout", ETIMEDOUT);
+}
+
+static void
+on_client_event(gw_conn_t *c)
+{
+    gw_http_client_t *cl = c->ctx;
+
+    if (cl->state == CL_BUSY) {
+        gw_http_x_pump(cl->x);
+        return;
+    }
+    read_heads(cl);
+}
+
+void
+gw_http_client_event(gw_conn_t *c)
+{
+    on_client_event(c);
+}
+
+/* ---- reading heads -------------------------------------------------------------- */
+
+/* The request line, for the access log: "GET /x HTTP/1.1". */
+static void
+keep_request_line(gw_http_x_t *x, const gw_http_msg_t *m)
+{
+    snprintf(x->line, sizeof(x->line), "%.*s %.*s HTTP/1.%d",
+             (int) (m->method.len > 32 ? 32 : m->method.len), m->method.data,
+             (int) (m->target.len > 200 ? 200 : m->target.len), m->target.data,
+             m->minor);
+}
+
+/* What the exchange keeps of the head once the head itself is gone. */
+static void
+summarize(gw_http_x_t *x, const gw_http_msg_t *m)
+{
+    keep_request_line(x, m);
+    x->minor = (unsigned) m->minor;
+    x->client_keepalive = m->minor == 1
+                          ? !(m->connection & GW_HTTP_CONN_CLOSE)
+                          : (m->connection & GW_HTTP_CONN_KEEP_ALIVE) != 0;
+    x->head = gw_str_eq(m->method, "HEAD");
+    x->idempotent = gw_http_is_idempotent(m->method);
+    x->expect_continue = m->expect_continue;
+    x->upgrade = m->has_upgrade && (m->connection & GW_HTTP_CONN_UPGRADE);
+    x->target = m->target;
+    x->req_body.in = m->body;
+    x->req_body.out = m->body;
+    x->req_body.left = m->content_length;
+    x->req_body.done = m->body == GW_HTTP_BODY_NONE
+                       || (m->body == GW_HTTP_BODY_LENGTH && m->content_length == 0);
+    gw_chunked_init(&x->req_body.dec);
+}
+
+/* Checks before any routing; an answer of ours when one fails. */
+static int
+refuse(const gw_http_client_t *cl, const gw_http_msg_t *m)
+{
+    uint64_t max = conf_of(cl)->max_body_size;
+
+    if (max && m->body == GW_HTTP_BODY_LENGTH && m->content_length > max) {
+        return 413;
+    }
+    if (m->target.data[0] == '/'
+        && gw_http_path_has_dots(gw_http_target_path(m->target))) {
+        return 400;
+    }
+    return 0;
+}
+
+static void
+start_exchange(gw_http_client_t *cl, gw_http_msg_t *m, size_t head_len)
+{
+    gw_http_x_t *x = calloc(1, sizeof(*x));
+    int          status;
+
+    if (x == NULL) {
+        gw_http_client_abort(cl, "out of memory", ENOMEM);
+        return;
+    }
+    x->client = cl;
+    x->req = m;
+    x->head_len = head_len;
+    x->start_ms = gw_now_ms;
+    summarize(x, m);
+    cl->x = x;
+    cl->state = CL_BUSY;
+    cl->requests++;
+    cl->conn->action = "proxying the request";
+    gw_timer_del(&cl->conn->timer);
+    status = refuse(cl, m);
+    if (status) {
+        x->req_body.done = 1;           /* not read: the connection closes */
+        gw_http_x_respond(x, status, 1, NULL);
+        return;
+    }
+    cl->ops->route(x);
+}
+
+/* Parse what the buffer holds; 1 when an exchange started or we answered. */
+static int
+try_parse(gw_http_client_t *cl)
+{
+    const gw_conf_listener_t *conf = conf_of(cl);
+    gw_buf_t                 *in = cl->in;
+    int                       rc;
+
+    rc = gw_http_parse_request(in->data + in->pos, gw_buf_len(in), cl->parsed,
+                               conf->max_header_size, &parsed);
+    if (rc == GW_PARSE_AGAIN) {
+        cl->parsed = gw_buf_len(in);
+        return 0;
+    }
+    cl->parsed = 0;
+    if (rc == GW_PARSE_ERROR) {
+        gw_http_x_t *x = calloc(1, sizeof(*x));
+
+        gw_conn_log(GW_LOG_INFO, cl->conn, 0, "bad request: %s", parsed.why);
+        if (x == NULL) {
+            client_close(cl);
+            return 1;
+        }
+        x->client = cl;
+        x->start_ms = gw_now_ms;
+        x->req_body.done = 1;
+        snprintf(x->line, sizeof(x->line), "-");
+        cl->x = x;
+        cl->state = CL_BUSY;
+        gw_http_x_respond(x, parsed.error, 1, NULL);
+        return 1;
+    }
+    start_exchange(cl, &parsed, (size_t) rc);
+    return 1;
+}
+
+/* Room for more of a head; 0, or -1 when the head outgrew max_header_size. */
+static int
+make_room(gw_http_client_t *cl)
+{
+    size_t cap = conf_of(cl)->max_header_size;
+
+    if (cl->in == NULL) {
+        cl->in = gw_buf_get_size(cap > GW_BUF_SIZE ? cap : GW_BUF_SIZE);
+        return cl->in ? 0 : -1;
+    }
+    if (gw_buf_room(cl->in) == 0) {
+        gw_buf_compact(cl->in);
+    }
+    return gw_buf_room(cl->in) ? 0 : -1;
+}
+
+static void
+read_heads(gw_http_client_t *cl)
+{
+    gw_conn_t *c = cl->conn;
+
+    for ( ;; ) {
+        ssize_t n;
+
+        if (cl->in && gw_buf_len(cl->in) && try_parse(cl)) {
+            return;
+        }
+        if (!c->read_ready) {
+            return;
+        }
+        if (make_room(cl) != 0) {
+            gw_http_client_abort(cl, "cannot buffer the request header", ENOMEM);
+            return;
+        }
+        n = recv(c->fd, cl->in->data + cl->in->last, gw_buf_room(cl->in), 0);
+        if (n <= 0) {
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                c->read_ready = 0;
+                continue;
+            }
+            if (cl->state == CL_HEAD && cl->in && gw_buf_len(cl->in)) {
+                gw_conn_log(GW_LOG_INFO, c, n < 0 ? errno : 0,
+                            "client closed the connection");
+            }
+            client_close(cl);
+            return;
+        }
+        if (cl->state == CL_IDLE) {
+            /* the first byte of a head: header_timeout counts from here */
+            cl->state = CL_HEAD;
+            c->action = "reading the request header";
+            cl->deadline_ms = gw_now_ms + conf_of(cl)->header_timeout_ms;
+            if (conf_of(cl)->header_timeout_ms) {
+                gw_timer_set_at(&c->timer, cl->deadline_ms);
+            }
+        }
+        cl->in->last += (size_t) n;
+    }
+}
+
+/* ---- the end of an exchange ---------------------------------------------------- */
+
+static void
+log_exchange(gw_http_x_t *x, const gw_conn_t *c)
+{
+    gw_access_t entry = {
+        .client = &c->addr,
+        .request = x->line,
+        .status = x->status,
+        .bytes_sent = x->bytes_to_client,
+        .bytes_received = x->req_body.bytes,
+        .start_ms = x->start_ms,
+        .upstream = x->peer ? &x->peer->addr : NULL,
+        .http = 1,
+        .upstream_time = x->up_header_ms != 0,
+        .upstream_ms = x->up_header_ms ? x->up_header_ms - x->up_start_ms : 0,
+    };
+
+    gw_access_log(c->ls, &entry);
+}
+
+void
+gw_http_x_finish(gw_http_x_t *x, int keep_client)
+{
+    gw_http_client_t *cl = x->client;
+
+    if (cl) {
+        log_exchange(x, cl->conn);
+    }
+    if (x->dialing) {
+        gw_dial_cancel(&x->dial);
+    }
+    gw_http_x_release_upstream(x, 0);
+    gw_buf_put(x->up_out);
+    gw_buf_put(x->up_in);
+    gw_buf_put(x->cl_out);
+    if (x->tunneling && x->tunnel.side[0]) {
+        gw_relay_fini(&x->tunnel);
+    }
+    free(x);
+    if (cl == NULL) {
+        return;
+    }
+    cl->x = NULL;
+    if (!keep_client) {
+        client_close(cl);
+        return;
+    }
+    /* the request's bytes are spent; pipelined ones wait in the buffer */
+    if (cl->in && gw_buf_len(cl->in) == 0) {
+        go_idle(cl);
+        return;
+    }
+    cl->state = CL_HEAD;
+    cl->conn->action = "reading the request header";
+    cl->deadline_ms = gw_now_ms + conf_of(cl)->header_timeout_ms;
+    if (conf_of(cl)->header_timeout_ms) {
+        gw_timer_set_at(&cl->conn->timer, cl->deadline_ms);
+    }
+    read_heads(cl);
+}
+
+void
+gw_http_x_respond(gw_http_x_t *x, int status, int close, const char *extra)
+{
+    x->status = status;
+    x->req = NULL;
+    gw_http_x_release_upstream(x, 0);
+    if (x->cl_out == NULL && (x->cl_out = gw_buf_get()) == NULL) {
+        gw_http_client_abort(x->client, "out of memory", ENOMEM);
+        return;
+    }
+    x->cl_out->pos = x->cl_out->last = 0;
+    /* a body we did not read leaves the connection unusable */
+    close |= !x->req_body.done || !x->client_keepalive;
+    if (gw_http_write_error(x->cl_out, status, close, extra) != 0) {
+        gw_http_client_abort(x->client, "cannot write a response", 0);
+        return;
+    }
+    if (x->client && x->client->in && x->head_len) {
+        x->client->in->pos += x->head_len;
+        x->head_len = 0;
+    }
+    x->client_keepalive = !close;
+    x->resp_head_done = 1;
+    x->resp_body.done = 1;
+    x->resp_body.end_written = 1;
+    x->responded = 1;
+    gw_http_x_pump(x);
+}
