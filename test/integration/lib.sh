@@ -312,3 +312,71 @@ gw_stop() {
 last_line() {
     tail -n 1 "$1" 2>/dev/null
 }
+
+# ---- udp ----------------------------------------------------------------------
+#
+#   $UC                     the udp_client
+#   udp_ports N             N ports free for TCP and for UDP on every address
+#                           (wildcards included; a "dead" port has nothing)
+#   udp_backend NAME [OPTS] ADDR:PORT
+#                           a udp_backend (-m echo|id, -r N, -d MS), waited
+#                           for; its "src" lines are in $T/NAME.out
+#   udp_sources NAME        how many source addresses NAME has seen
+#                           (through the gateway: upstream sockets, sessions)
+#   udp_stats ADDR:PORT     the backend's "dgrams N bytes B sources S"
+#   wait_udp ADDR:PORT [MS] until a datagram there gets a reply (on a
+#                           gateway listener this opens one session: the
+#                           probe's)
+#   gw_start_udp [CONF] ADDR:PORT...
+#                           gw_start, then wait_udp on each address
+#   gw_pid_worker           the pid of the only worker of $GW_PID
+#   lines_over FILE N       FILE has more than N lines (for wait_until)
+#
+# Each probe of wait_udp is a session of its own on the gateway (an
+# access log line, a source at the backend): tests that count take their
+# baseline after it.
+
+UC="$BK/udp_client"
+UB="$BK/udp_backend"
+
+udp_ports() {
+    [ -x "$UC" ] && [ -x "$UB" ] || bail "udp test binaries are built" "$UC $UB"
+    "$BK/freeport" -u "$1" | tr '\n' ' '
+}
+
+udp_backend() {
+    local name=$1
+    shift
+    spawn "$name" "$UB" -i "$name" "$@"
+    wait_log "$T/$name.out" '^ready' 3000 \
+        || bail "udp backend $name starts" "$(cat "$T/$name.out")"
+}
+
+udp_sources() {
+    grep -c '^src ' "$T/$1.out" 2>/dev/null
+}
+
+udp_stats() {
+    "$UC" -t 1000 send "$1" stats 2>&1
+}
+
+udp_answers() {
+    [ -n "$("$UC" -t 200 send "$1" probe 2>/dev/null)" ]
+}
+
+wait_udp() { wait_until "${2:-5000}" udp_answers "$1"; }
+
+gw_pid_worker() {
+    workers_of "$GW_PID" | head -n 1
+}
+
+gw_start_udp() {
+    local a conf=()
+    if [ $# -gt 0 ] && [ -f "$1" ]; then conf=("$1"); shift; fi
+    gw_start "${conf[@]}"
+    for a in "$@"; do
+        wait_udp "$a" || bail "gateway starts" "no reply through udp $a"
+    done
+}
+
+lines_over() { [ "$(count_lines "$1")" -gt "$2" ]; }

@@ -14,6 +14,7 @@ Suite *heap_suite(void);
 Suite *lexer_suite(void);
 Suite *pool_suite(void);
 Suite *timer_suite(void);
+Suite *udp_table_suite(void);
 Suite *units_suite(void);
 Suite *upstream_suite(void);
 
