@@ -225,11 +225,12 @@ pump_request(gw_http_x_t *x)
     };
     int               rc;
 
-    if (x->req_body.done && x->req_body.end_written
-        && gw_buf_len(x->up_out) == 0) {
-        return 0;                       /* all sent */
+    if ((x->req_body.done && x->req_body.end_written
+         && gw_buf_len(x->up_out) == 0) || x->req_abandoned) {
+        return 0;                       /* all sent, or no longer wanted */
     }
     rc = gw_http_body_pump(&x->req_body, &io);
+    x->head_sent |= gw_buf_len(x->up_out) == 0;     /* it went first */
     if (io.more) {
         gw_loop_post(cl->conn);
     }
@@ -238,6 +239,15 @@ pump_request(gw_http_x_t *x)
     case GW_BODY_BLOCKED:
         return 0;
     case GW_BODY_DST_ERROR:
+        if (x->head_sent && !can_retry(x)) {
+            /* the head went: the origin may have answered before it closed
+             * (413, 501 ...); the response decides, the body is dropped */
+            gw_conn_log(GW_LOG_INFO, x->up, errno,
+                        "upstream stopped reading the request body");
+            x->req_abandoned = 1;
+            x->client_keepalive = 0;
+            return 0;
+        }
         gw_conn_log(GW_LOG_ERROR, x->up, errno, "sending to upstream failed");
         upstream_failed(x, errno, 0);
         return -1;

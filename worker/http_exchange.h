@@ -90,6 +90,8 @@ struct gw_http_x {
     unsigned          retried:1;
     unsigned          retry_same:1; /* ... on the same server (stale pool) */
     unsigned          dialing:1;    /* x->dial is in progress */
+    unsigned          req_abandoned:1;  /* the origin stopped taking it */
+    unsigned          head_sent:1;      /* the request head left whole */
     unsigned          responded:1;  /* a byte of the response left for the client */
     unsigned          resp_head_done:1;
     unsigned          up_keepalive:1;   /* the upstream may go back to the pool */
