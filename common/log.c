@@ -127,15 +127,12 @@ gw_log_redirect_stderr(void)
     }
 }
 
+/* Not cached: a cache would survive fork() and name the parent. Error log
+ * lines are rare enough for one more system call. */
 static long
 current_tid(void)
 {
-    static __thread long tid;
-
-    if (tid == 0) {
-        tid = syscall(SYS_gettid);
-    }
-    return tid;
+    return syscall(SYS_gettid);
 }
 
 void

@@ -147,7 +147,7 @@ gw_listeners_resume(void)
     }
     any_paused = 0;
     for (unsigned i = 0; i < n_sockets; i++) {
-        if (sockets[i] && sockets[i]->read_ready) {
+        if (sockets[i] && !sockets[i]->datagram && sockets[i]->read_ready) {
             accept_ready(sockets[i]);
         }
     }
@@ -164,6 +164,7 @@ gw_listeners_stop(void)
     for (unsigned i = 0; i < n_sockets; i++) {
         if (sockets[i] && sockets[i]->datagram) {
             gw_loop_del(sockets[i]);
+            sockets[i]->on_read = noop;     /* a posted read, too */
         } else if (sockets[i]) {
             gw_conn_close(sockets[i]);
         }

@@ -137,15 +137,15 @@ dispatch(const struct epoll_event *ev)
 }
 
 void
-gw_loop_once(const sigset_t *wait_mask)
+gw_loop_once(void)
 {
-    int n = epoll_pwait(ep, events, (int) n_events,
-                        n_posted ? 0 : gw_timers_wait_ms(), wait_mask);
+    int n = epoll_wait(ep, events, (int) n_events,
+                       n_posted ? 0 : gw_timers_wait_ms());
 
     gw_clock_update();
     if (n == -1) {
         if (errno != EINTR) {
-            gw_log(GW_LOG_CRIT, errno, "epoll_pwait() failed");
+            gw_log(GW_LOG_CRIT, errno, "epoll_wait() failed");
         }
         n = 0;
     }

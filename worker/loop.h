@@ -3,13 +3,11 @@
  *
  * One turn: wait until an event or the nearest timer, update the cached
  * clock, call on_read / on_write of each ready connection, then run the
- * expired timers. Signals stay blocked except inside epoll_pwait, so a
- * signal can never slip in between the worker's flag check and the wait.
+ * expired timers. Signals are events too: the worker reads them from a
+ * signalfd in the loop, so none waits behind a stream of other events.
  */
 #ifndef GW_LOOP_H
 #define GW_LOOP_H
-
-#include <signal.h>
 
 #include "worker/conn.h"
 
@@ -29,10 +27,7 @@ void gw_loop_del(gw_conn_t *c);
  */
 void gw_loop_post(gw_conn_t *c);
 
-/*
- * One turn of the loop. WAIT_MASK is the signal mask during the wait
- * (the worker's signals unblocked); a signal ends the wait early.
- */
-void gw_loop_once(const sigset_t *wait_mask);
+/* One turn of the loop. */
+void gw_loop_once(void);
 
 #endif

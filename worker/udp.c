@@ -78,8 +78,10 @@ static union {
     struct cmsghdr align;
 } in_ctl[BATCH], out_ctl[BATCH];
 static drops_t         drops;
+static gw_timer_t      drops_timer;     /* reports counts held back */
 
 static int  worker_init(unsigned worker_connections);
+static void on_drops_timer(gw_timer_t *t);
 static void on_datagrams(gw_conn_t *lc);
 static void on_upstream(gw_conn_t *c);
 static void on_idle(gw_timer_t *t);
@@ -98,6 +100,7 @@ worker_init(unsigned worker_connections)
     if (bufs == NULL) {
         return -1;
     }
+    gw_timer_init(&drops_timer, on_drops_timer);
     return gw_udp_table_init(&table, worker_connections / 2);
 }
 
@@ -132,10 +135,22 @@ report_drops(void)
 }
 
 static void
+on_drops_timer(gw_timer_t *t)
+{
+    (void) t;
+    report_drops();
+}
+
+/* Count a drop; report now, or when the once-a-second limit allows. */
+static void
 drop(uint64_t *counter, uint64_t n)
 {
     *counter += n;
     report_drops();
+    if ((drops.budget || drops.denied || drops.no_upstream || drops.full)
+        && !gw_timer_is_armed(&drops_timer)) {
+        gw_timer_set_at(&drops_timer, drops.logged_ms + 1000);
+    }
 }
 
 /* ---- sessions ------------------------------------------------------------ */

@@ -8,8 +8,8 @@
  *               over), finish open connections, exit when none is left or
  *               after shutdown_timeout
  *   USR1        reopen the error log and access logs
- * The handlers only set flags; the loop acts on them once per turn.
- * Signals are blocked except inside epoll_pwait.
+ * Signals are read from a signalfd in the loop and only set flags; the
+ * loop acts on them once per turn.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -33,34 +34,49 @@
 #define EXTRA_SLOTS     16      /* beyond listen sockets: internal fds */
 #define FDS_PER_CONN    3       /* a socket, and half a tunnel's two pipes */
 
-static volatile sig_atomic_t sig_terminate, sig_quit, sig_reopen;
-static int                   quitting;
-static gw_timer_t            shutdown_timer;
+static sigset_t     signals;
+static int          sig_terminate, sig_quit, sig_reopen;
+static int          quitting;
+static gw_timer_t   shutdown_timer;
 
+/* The signals arrived: their flags are acted on after this turn. */
 static void
-on_signal(int signo)
+on_signals(gw_conn_t *c)
 {
-    switch (signo) {
-    case SIGTERM:
-    case SIGINT:  sig_terminate = 1; break;
-    case SIGQUIT: sig_quit = 1;      break;
-    case SIGUSR1: sig_reopen = 1;    break;
+    struct signalfd_siginfo si;
+
+    while (read(c->fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGTERM:
+        case SIGINT:  sig_terminate = 1; break;
+        case SIGQUIT: sig_quit = 1;      break;
+        case SIGUSR1: sig_reopen = 1;    break;
+        }
     }
+    c->read_ready = 0;
 }
 
-/* Handlers for our signals; all stay blocked until epoll_pwait. */
 static void
-setup_signals(sigset_t *wait_mask)
+ignore(gw_conn_t *c)
+{
+    (void) c;
+}
+
+/*
+ * Our signals stay blocked and are read from a signalfd in the loop: a
+ * signal handler would only run when epoll_pwait() is interrupted, which
+ * never happens while events keep coming.
+ */
+static void
+setup_signals(void)
 {
     static const int handled[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1 };
     struct sigaction sa;
     sigset_t         block;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
     sigemptyset(&block);
     for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
-        sigaction(handled[i], &sa, NULL);
         sigaddset(&block, handled[i]);
     }
     /* a peer that vanished must not kill us through splice() or send() */
@@ -69,10 +85,23 @@ setup_signals(sigset_t *wait_mask)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGWINCH, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
-    sigprocmask(SIG_BLOCK, &block, wait_mask);
-    for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
-        sigdelset(wait_mask, handled[i]);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    signals = block;
+}
+
+static int
+watch_signals(void)
+{
+    int        fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    gw_conn_t *c = fd == -1 ? NULL : gw_conn_open(fd, 0);
+
+    if (c == NULL) {
+        return -1;
     }
+    c->on_read = on_signals;
+    c->on_write = ignore;
+    c->action = "reading signals";
+    return 0;
 }
 
 /* Keep our slot's listen sockets; the others belong to other workers. */
@@ -150,7 +179,7 @@ init(const gw_cycle_t *cycle, unsigned slot)
     set_fd_limit(conf);
     if (gw_conns_init(conf->worker_connections, extra) != 0
         || gw_timers_init(conf->worker_connections + extra) != 0
-        || gw_loop_init(MAX_EVENTS) != 0) {
+        || gw_loop_init(MAX_EVENTS) != 0 || watch_signals() != 0) {
         gw_log(GW_LOG_CRIT, errno, "worker initialisation failed");
         exit(2);
     }
@@ -163,10 +192,9 @@ init(const gw_cycle_t *cycle, unsigned slot)
 void
 gw_worker_run(const gw_cycle_t *cycle, unsigned slot)
 {
-    sigset_t wait_mask;
-    pid_t    master = getppid();
+    pid_t master = getppid();
 
-    setup_signals(&wait_mask);
+    setup_signals();
     /* an orphaned worker finishes its connections and leaves */
     prctl(PR_SET_PDEATHSIG, SIGQUIT);
     if (getppid() != master) {
@@ -174,7 +202,7 @@ gw_worker_run(const gw_cycle_t *cycle, unsigned slot)
     }
     init(cycle, slot);
     for ( ;; ) {
-        gw_loop_once(&wait_mask);
+        gw_loop_once();
         handle_signals(cycle->conf);
         if (quitting && gw_conns_active() == 0) {
             exit(0);

@@ -62,7 +62,7 @@ check "access_log off: nothing written" test "$(ls "$T/etc/logs" | wc -l)" -eq 2
 check "error_log warn: an error is logged" \
     wait_log "$EL" "\[error\] .*connect\(\) failed" 2000
 "$TC" -t 3000 -s "sync" read "127.0.0.1:$P_GW" >/dev/null 2>&1
-wait_until 2000 test "$(count_lines "$AL")" -ge 4
+wait_until 2000 lines_over "$AL" 3
 check "error_log warn: info messages are not" test "$(grep -c '\[info\]' "$EL")" -eq 0
 
 ctx="client: 127\.0\.0\.1:[0-9]+, listener: dead, upstream: 127\.0\.0\.1:$P_DEAD\$"

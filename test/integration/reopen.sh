@@ -35,7 +35,7 @@ wait_log "$T/access.log" ' 200 3 3 ' 2000
 mv "$T/access.log" "$T/access.log.1"
 mv "$T/error.log" "$T/error.log.1"
 session two
-wait_until 2000 test "$(count_lines "$T/access.log.1")" -ge 2
+wait_until 2000 lines_over "$T/access.log.1" 1
 check "before the reopen, lines go to the renamed access log" \
     test "$(count_lines "$T/access.log.1")" -eq 2 -a ! -e "$T/access.log"
 

@@ -75,7 +75,7 @@ for i in 1 2 3 4 5 6; do
     "$TC" -t 3000 echo "127.0.0.1:$P_LC" 1000 >/dev/null 2>&1
 done
 wait_gone "${PID[long]}" 5000
-wait_until 2000 test "$(count_lines "$T/lc.log")" -ge 7
+wait_until 2000 lines_over "$T/lc.log" 6
 # fields: client [time zone] listener tcp "target" status sent received secs upstream
 busy=$(awk '$7 == 200 && $8 != 1000 { print $11 }' "$T/lc.log")
 short=$(awk '$7 == 200 && $8 == 1000 { print $11 }' "$T/lc.log" | sort -u | tr '\n' ' ')

@@ -79,7 +79,7 @@ expect_eq "an IPv4 listener to an IPv6 upstream" "v4 to v6" "$out"
 
 # one line per session, not per read
 for i in 1 2 3; do "$TC" echo "127.0.0.1:$P_GW4" 100000 >/dev/null 2>&1; done
-wait_until 2000 test "$(count_lines "$T/access4.log")" -ge 4
+wait_until 2000 lines_over "$T/access4.log" 3
 n=$(count_lines "$T/access4.log")
 n100k=$(grep -c ' 200 100000 100000 ' "$T/access4.log")
 if [ "$n" -eq 4 ] && [ "$n100k" -eq 3 ]; then

@@ -55,6 +55,6 @@ else
     not_ok "four concurrent 4 MiB sessions intact" "$good of 4: $(cat "$T"/par*.out)"
 fi
 
-wait_until 2000 test "$(count_lines "$T/access.log")" -ge 5
+wait_until 2000 lines_over "$T/access.log" 4
 check "access log counts 4 MiB each way" \
     test "$(grep -c " 200 $MIB4 $MIB4 " "$T/access.log")" -eq 5
