@@ -329,7 +329,7 @@ log_exchange(gw_http_x_t *x, const gw_conn_t *c)
         .request = x->line,
         .status = x->status,
         .bytes_sent = x->bytes_to_client,
-        .bytes_received = x->req_body.bytes,
+        .bytes_received = x->req_head_bytes + x->req_body.bytes,
         .start_ms = x->start_ms,
         .upstream = x->peer ? &x->peer->addr : NULL,
         .http = 1,

@@ -215,6 +215,27 @@ upstream_failed(gw_http_x_t *x, int err, int timed_out)
 
 /* ---- request pump ------------------------------------------------------------------ */
 
+/* A chunked body past max_body_size (a declared length was judged before
+ * routing): 413 while nothing was answered, else the client goes. */
+static int
+too_big(gw_http_x_t *x)
+{
+    uint64_t max = conf_of(x)->max_body_size;
+
+    if (max == 0 || x->req_body.bytes <= max) {
+        return 0;
+    }
+    gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
+                "request body larger than max_body_size");
+    if (x->responded) {
+        gw_http_client_abort(x->client, "request body too large", 0);
+        return 1;
+    }
+    gw_http_x_release_upstream(x, 0);
+    gw_http_x_respond(x, 413, 1, NULL);
+    return 1;
+}
+
 /* 0: go on; -1: the exchange ended. */
 static int
 pump_request(gw_http_x_t *x)
@@ -231,6 +252,9 @@ pump_request(gw_http_x_t *x)
     }
     rc = gw_http_body_pump(&x->req_body, &io);
     x->head_sent |= gw_buf_len(x->up_out) == 0;     /* it went first */
+    if (too_big(x)) {
+        return -1;
+    }
     if (io.more) {
         gw_loop_post(cl->conn);
     }
