@@ -323,6 +323,7 @@ worker_connections 4096;
 daemon             off;
 pid                $GW_DIR/gateway.pid;
 error_log          $GW_DIR/error.log warn;
+${GW_EXTRA:-}
 
 listener bench {
     listen 127.0.0.1:$1;
@@ -378,6 +379,7 @@ EOF
             cat <<EOF
 http {
     access_log off;
+    ${NGX_HTTP:-}
     client_body_temp_path $NGX_DIR/client_body;
     proxy_temp_path       $NGX_DIR/proxy;
     fastcgi_temp_path     $NGX_DIR/fastcgi;

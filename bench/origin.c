@@ -1,10 +1,13 @@
 /*
  * bench/origin.c: the small HTTP/1.1 origin the benchmarks talk to.
  *
- *   origin [-a ADDR] PORT
+ *   origin [-a ADDR] [-s BYTES] PORT
  *
  * One thread, one level-triggered epoll loop. Every request gets the same
- * tiny response ("200 OK", body "ok\n"). The connection is kept alive
+ * response: "200 OK" with a body of BYTES bytes (default: "ok\n"). Bodies
+ * up to 4 KiB are queued with the head (pipelining stays cheap); larger
+ * ones are sent from one shared buffer, the next request waiting for the
+ * body to be out. The connection is kept alive
  * unless the request says "Connection: close" (or is HTTP/1.0 without
  * "Connection: keep-alive"): then the response carries "Connection: close"
  * and the origin closes after sending it. Pipelined requests are answered
@@ -40,6 +43,7 @@ typedef struct conn {
     size_t  in_len;
     size_t  out_off, out_len;
     size_t  body_left;          /* request body bytes still to discard */
+    size_t  big_left;           /* response body bytes still to send */
     int     closing;            /* close once out is flushed */
     int     want_out;           /* EPOLLOUT registered */
     char    in[IN_SIZE];
@@ -52,19 +56,12 @@ static int       ep = -1;
 static int       spare_fd = -1; /* given up to accept and drop on EMFILE */
 static volatile sig_atomic_t stop;
 
-static const char resp_keep[] =
-    "HTTP/1.1 200 OK\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 3\r\n"
-    "\r\n"
-    "ok\n";
-static const char resp_close[] =
-    "HTTP/1.1 200 OK\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 3\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "ok\n";
+#define SMALL_BODY 4096
+
+static char   *body;            /* the response body */
+static size_t  body_size = 3;
+static char    resp_keep[256 + SMALL_BODY], resp_close[256 + SMALL_BODY];
+static size_t  keep_len, close_len;
 static const char resp_400[] =
     "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 static const char resp_431[] =
@@ -213,7 +210,7 @@ process(conn_t *c)
             break;
         }
         hlen = (size_t) (end - req) + 4;
-        if (c->out_len - c->out_off + sizeof(resp_close) > OUT_SIZE) {
+        if (c->out_len - c->out_off + close_len > OUT_SIZE || c->big_left) {
             break;      /* let the output drain first */
         }
 
@@ -264,7 +261,10 @@ process(conn_t *c)
         }
         c->body_left = clen;
         resp = keep ? resp_keep : resp_close;
-        queue(c, resp, keep ? sizeof(resp_keep) - 1 : sizeof(resp_close) - 1);
+        queue(c, resp, keep ? keep_len : close_len);
+        if (body_size > SMALL_BODY) {
+            c->big_left = body_size;
+        }
         if (!keep) {
             c->closing = 1;
         }
@@ -275,10 +275,52 @@ process(conn_t *c)
     }
 }
 
+/* Send from P; bytes sent, 0 to wait for EPOLLOUT, -1 when gone. */
+static ssize_t
+send_some(conn_t *c, const char *p, size_t len)
+{
+    for ( ;; ) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+
+        if (n >= 0) {
+            return n;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (!c->want_out) {
+                ep_ctl(EPOLL_CTL_MOD, c->fd, EPOLLIN | EPOLLOUT);
+                c->want_out = 1;
+            }
+            return 0;
+        }
+        conn_close(c);
+        return -1;
+    }
+}
+
+/* The large body after its head; -1 when the connection is gone. */
+static int
+flush_big(conn_t *c)
+{
+    while (c->big_left) {
+        ssize_t n = send_some(c, body + (body_size - c->big_left), c->big_left);
+
+        if (n <= 0) {
+            return (int) n;
+        }
+        c->big_left -= (size_t) n;
+    }
+    return 1;
+}
+
 /* Write what is queued; -1 when the connection is gone. */
 static int
 flush(conn_t *c)
 {
+    int rc;
+
     while (c->out_off < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
                          MSG_NOSIGNAL);
@@ -300,6 +342,9 @@ flush(conn_t *c)
         c->out_off += (size_t) n;
     }
     c->out_off = c->out_len = 0;
+    if ((rc = flush_big(c)) <= 0) {
+        return rc;
+    }
     if (c->want_out) {
         ep_ctl(EPOLL_CTL_MOD, c->fd, EPOLLIN);
         c->want_out = 0;
@@ -316,6 +361,12 @@ on_conn(conn_t *c, uint32_t events)
 {
     if ((events & EPOLLOUT) && flush(c) < 0) {
         return;
+    }
+    if ((events & EPOLLOUT) && !c->closing && c->big_left == 0 && c->in_len) {
+        process(c);             /* requests that waited for a big body */
+        if (flush(c) < 0) {
+            return;
+        }
     }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         for (;;) {
@@ -412,6 +463,32 @@ on_accept(int lfd)
     }
 }
 
+/* The heads (and small bodies) every request gets. */
+static void
+make_responses(void)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: %zu\r\n%s\r\n";
+
+    body = malloc(body_size ? body_size : 1);
+    if (body == NULL) {
+        die("malloc");
+    }
+    memset(body, 'x', body_size);
+    if (body_size == 3) {
+        memcpy(body, "ok\n", 3);
+    }
+    keep_len = (size_t) snprintf(resp_keep, 256, head, body_size, "");
+    close_len = (size_t) snprintf(resp_close, 256, head, body_size,
+                                  "Connection: close\r\n");
+    if (body_size <= SMALL_BODY) {
+        memcpy(resp_keep + keep_len, body, body_size);
+        memcpy(resp_close + close_len, body, body_size);
+        keep_len += body_size;
+        close_len += body_size;
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -424,20 +501,24 @@ main(int argc, char **argv)
     unsigned long        port;
     int                  lfd, one = 1, opt;
 
-    while ((opt = getopt(argc, argv, "a:h")) != -1) {
+    while ((opt = getopt(argc, argv, "a:s:h")) != -1) {
         switch (opt) {
         case 'a':
             addr = optarg;
             break;
+        case 's':
+            body_size = strtoul(optarg, NULL, 10);
+            break;
         default:
-            fprintf(stderr, "usage: origin [-a ADDR] PORT\n");
+            fprintf(stderr, "usage: origin [-a ADDR] [-s BYTES] PORT\n");
             return opt == 'h' ? 0 : 2;
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: origin [-a ADDR] PORT\n");
+        fprintf(stderr, "usage: origin [-a ADDR] [-s BYTES] PORT\n");
         return 2;
     }
+    make_responses();
     port = strtoul(argv[optind], &endp, 10);
     if (*endp != '\0' || port > 65535) {
         fprintf(stderr, "origin: bad port: %s\n", argv[optind]);

@@ -16,6 +16,7 @@
 #define MAX_SPANS       8
 #define RESERVE         (MAX_SPANS * CHUNK_OVERHEAD + 8)
 #define MAX_READS       64      /* per pump: 1 MiB of 16 KiB reads */
+#define GO_ON           (-1)    /* helpers: keep pumping (statuses are >= 0) */
 
 static int
 is_again(int err)
@@ -155,7 +156,28 @@ decode(gw_http_body_t *b, gw_body_io_t *io)
     return 0;
 }
 
-/* Turn buffered input into output; -1 on malformed input or a dst error. */
+/*
+ * Bytes passed through join a head still waiting in the output buffer
+ * when they fit: one send() for both (a small response in one segment).
+ */
+static int
+join_output(gw_http_body_t *b, gw_body_io_t *io, size_t len)
+{
+    if (gw_buf_len(io->out) == 0 || len > gw_buf_room(io->out)) {
+        return 0;
+    }
+    put(io->out, io->in->data + io->in->pos, len);
+    io->in->pos += len;
+    b->bytes += len;
+    io->progress = 1;
+    if (b->in == GW_HTTP_BODY_LENGTH && (b->left -= len) == 0) {
+        b->done = 1;
+        b->end_written = 1;
+    }
+    return 1;
+}
+
+/* Turn buffered input into output: GO_ON, or a status to return. */
 static int
 convert(gw_http_body_t *b, gw_body_io_t *io)
 {
@@ -163,7 +185,7 @@ convert(gw_http_body_t *b, gw_body_io_t *io)
     ssize_t n;
 
     if (b->in == GW_HTTP_BODY_CHUNKED) {
-        return decode(b, io) != 0 ? GW_BODY_BAD : 0;
+        return decode(b, io) != 0 ? GW_BODY_BAD : GO_ON;
     }
     if (b->out == GW_HTTP_BODY_CHUNKED) {       /* until close, to chunked */
         size_t room = gw_buf_room(io->out);
@@ -175,10 +197,13 @@ convert(gw_http_body_t *b, gw_body_io_t *io)
             b->bytes += len;
             io->progress = 1;
         }
-        return 0;
+        return GO_ON;
     }
     if (b->in == GW_HTTP_BODY_LENGTH && len > b->left) {
         len = (size_t) b->left;
+    }
+    if (join_output(b, io, len)) {
+        return GO_ON;
     }
     n = pass_through(io, len);
     if (n < 0) {
@@ -190,10 +215,10 @@ convert(gw_http_body_t *b, gw_body_io_t *io)
         b->done = 1;
         b->end_written = 1;
     }
-    return 0;
+    return GO_ON;
 }
 
-/* Read more of the body; 0, or an enum gw_body_status to return. */
+/* Read more of the body: GO_ON, or a status to return. */
 static int
 fill(gw_http_body_t *b, gw_body_io_t *io)
 {
@@ -219,7 +244,7 @@ fill(gw_http_body_t *b, gw_body_io_t *io)
         if ((size_t) n < room && !io->src->hup) {
             io->src->read_ready = 0;    /* short read: drained */
         }
-        return 0;
+        return GO_ON;
     }
     if (n == 0) {
         if (b->in != GW_HTTP_BODY_CLOSE) {
@@ -231,7 +256,7 @@ fill(gw_http_body_t *b, gw_body_io_t *io)
         } else {
             b->end_written = 1;
         }
-        return 0;
+        return GO_ON;
     }
     if (is_again(errno)) {
         io->src->read_ready = 0;
@@ -243,6 +268,16 @@ fill(gw_http_body_t *b, gw_body_io_t *io)
 int
 gw_http_body_pump(gw_http_body_t *b, gw_body_io_t *io)
 {
+    /* a head waits to go: let body bytes already here go with it */
+    if (gw_buf_len(io->out) && gw_buf_len(io->in) && !b->done
+        && b->in != GW_HTTP_BODY_CHUNKED && b->out != GW_HTTP_BODY_CHUNKED) {
+        size_t len = gw_buf_len(io->in);
+
+        if (b->in == GW_HTTP_BODY_LENGTH && len > b->left) {
+            len = (size_t) b->left;
+        }
+        join_output(b, io, len);
+    }
     for ( ;; ) {
         int rc = gw_http_flush(io->dst, io->out, &io->written);
 
@@ -257,7 +292,7 @@ gw_http_body_pump(gw_http_body_t *b, gw_body_io_t *io)
             continue;
         }
         rc = gw_buf_len(io->in) ? convert(b, io) : fill(b, io);
-        if (rc != 0) {
+        if (rc != GO_ON) {
             return rc;
         }
         if (!io->progress && gw_buf_len(io->in) && !b->done) {

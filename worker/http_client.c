@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "worker/access.h"
+#include "worker/http_body.h"
 #include "worker/http_exchange.h"
 #include "worker/http_proxy.h"
 #include "worker/http_route.h"
@@ -170,12 +171,7 @@ summarize(gw_http_x_t *x, const gw_http_msg_t *m)
     x->expect_continue = m->expect_continue;
     x->upgrade = m->has_upgrade && (m->connection & GW_HTTP_CONN_UPGRADE);
     x->target = m->target;
-    x->req_body.in = m->body;
-    x->req_body.out = m->body;
-    x->req_body.left = m->content_length;
-    x->req_body.done = m->body == GW_HTTP_BODY_NONE
-                       || (m->body == GW_HTTP_BODY_LENGTH && m->content_length == 0);
-    gw_chunked_init(&x->req_body.dec);
+    gw_http_body_init(&x->req_body, m->body, m->body, m->content_length);
 }
 
 /* Checks before any routing; an answer of ours when one fails. */
@@ -294,6 +290,9 @@ read_heads(gw_http_client_t *cl)
             return;
         }
         n = recv(c->fd, cl->in->data + cl->in->last, gw_buf_room(cl->in), 0);
+        if (n > 0 && (size_t) n < gw_buf_room(cl->in) && !c->hup) {
+            c->read_ready = 0;          /* short read: drained */
+        }
         if (n <= 0) {
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 c->read_ready = 0;

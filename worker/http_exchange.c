@@ -380,6 +380,9 @@ read_more(gw_http_x_t *x)
     }
     n = recv(x->up->fd, in->data + in->last, gw_buf_room(in), 0);
     if (n > 0) {
+        if ((size_t) n < gw_buf_room(in) && !x->up->hup) {
+            x->up->read_ready = 0;      /* short read: drained */
+        }
         in->last += (size_t) n;
         x->read_deadline_ms = gw_now_ms + conf_of(x)->read_timeout_ms;
         return -1;                      /* parse again */
