@@ -241,6 +241,7 @@ fill(gw_http_body_t *b, gw_body_io_t *io)
     n = recv(io->src->fd, io->in->data + io->in->last, room, 0);
     if (n > 0) {
         io->in->last += (size_t) n;
+        io->progress = 1;
         if ((size_t) n < room && !io->src->hup) {
             io->src->read_ready = 0;    /* short read: drained */
         }
