@@ -61,7 +61,7 @@ gw_http_x_write_head(gw_http_x_t *x, unsigned keepalive, uint64_t timeout_ms,
 {
     gw_http_client_t       *cl = x->client;
     gw_http_upstream_req_t  u = {
-        .client = &cl->conn->addr,
+        .client_ip = cl->ip_str,
         .target = x->target,
         .host = x->host,
         .body = x->req_body.out,

@@ -68,6 +68,7 @@ typedef struct gw_http_body_s {   /* (enum gw_http_body names the framings) */
 
 struct gw_http_x {
     gw_http_client_t *client;
+    gw_http_x_t      *next_free;    /* recycled exchanges */
     gw_conn_t        *up;           /* upstream connection, once there */
     gw_upstream_t    *upstream;     /* where it came from (reverse proxy) */
     gw_peer_t        *peer;
@@ -117,6 +118,8 @@ struct gw_http_x {
 
 struct gw_http_client {
     gw_conn_t           *conn;
+    char                 ip[GW_ADDR_STRLEN];    /* the client's address */
+    gw_str_t             ip_str;
     const gw_http_ops_t *ops;
     gw_buf_t            *in;        /* request bytes; NULL while idle */
     size_t               parsed;    /* resume point of the head parser */

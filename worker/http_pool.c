@@ -21,6 +21,27 @@ typedef struct entry {
 static entry_t  *head;
 static unsigned  count;
 static int       hooked;
+static entry_t  *spare;             /* entries recycled, not freed */
+
+static entry_t *
+entry_get(void)
+{
+    entry_t *e = spare;
+
+    if (e == NULL) {
+        return malloc(sizeof(*e));
+    }
+    spare = e->next;
+    return e;
+}
+
+/* Entries are few (keepalive N per server): keep them all. */
+static void
+entry_put(entry_t *e)
+{
+    e->next = spare;
+    spare = e;
+}
 
 static void
 unlink_entry(entry_t *e)
@@ -43,7 +64,7 @@ drop(entry_t *e)
     gw_conn_t *c = e->conn;
 
     unlink_entry(e);
-    free(e);
+    entry_put(e);
     c->ctx = NULL;
     gw_conn_close(c);
 }
@@ -104,7 +125,7 @@ gw_http_pool_get(const gw_sockaddr_t *addr)
             continue;
         }
         unlink_entry(e);
-        free(e);
+        entry_put(e);
         gw_timer_del(&c->timer);
         c->ctx = NULL;
         return c;
@@ -125,7 +146,7 @@ gw_http_pool_put(gw_conn_t *c, unsigned max, uint64_t timeout_ms)
     for (e = head; e; e = e->next) {
         same += same_addr(e->conn, &c->addr);
     }
-    e = same < max ? malloc(sizeof(*e)) : NULL;
+    e = same < max ? entry_get() : NULL;
     if (e == NULL) {
         gw_conn_close(c);
         return;

@@ -73,6 +73,31 @@ putf(gw_buf_t *out, const char *fmt, ...)
     return 0;
 }
 
+/* A number in decimal: no printf on the path of every request. */
+static int
+put_uint(gw_buf_t *out, uint64_t v)
+{
+    char  digits[24];
+    char *p = digits + sizeof(digits);
+
+    do {
+        *--p = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return put(out, p, (size_t) (digits + sizeof(digits) - p));
+}
+
+static int
+put_status_line(gw_buf_t *out, int status)
+{
+    char code[4] = {
+        (char) ('0' + status / 100 % 10), (char) ('0' + status / 10 % 10),
+        (char) ('0' + status % 10), ' '
+    };
+
+    return put_cstr(out, "HTTP/1.1 ") || put(out, code, 4);
+}
+
 static int
 put_field(gw_buf_t *out, const gw_http_header_t *h)
 {
@@ -88,8 +113,8 @@ put_framing(gw_buf_t *out, const gw_http_msg_t *msg, int body,
 
     switch (body) {
     case GW_HTTP_BODY_LENGTH:
-        return putf(out, "Content-Length: %llu\r\n",
-                    (unsigned long long) length);
+        return put_cstr(out, "Content-Length: ") || put_uint(out, length)
+               || put(out, "\r\n", 2) ? -1 : 0;
     case GW_HTTP_BODY_CHUNKED:
         /* codings before chunked (gzip, chunked) are the body's own */
         te = msg->te_other ? gw_http_find(msg, "transfer-encoding") : NULL;
@@ -107,7 +132,7 @@ put_framing(gw_buf_t *out, const gw_http_msg_t *msg, int body,
 
 /* X-Forwarded-For: what the client sent, then the client. */
 static int
-put_forwarded_for(gw_buf_t *out, const gw_http_msg_t *req, const char *ip)
+put_forwarded_for(gw_buf_t *out, const gw_http_msg_t *req, gw_str_t ip)
 {
     int first = 1;
 
@@ -123,7 +148,8 @@ put_forwarded_for(gw_buf_t *out, const gw_http_msg_t *req, const char *ip)
             first = 0;
         }
     }
-    return (!first && put(out, ", ", 2)) || putf(out, "%s\r\n", ip) ? -1 : 0;
+    return (!first && put(out, ", ", 2)) || put_str(out, ip)
+           || put(out, "\r\n", 2) ? -1 : 0;
 }
 
 static int
@@ -150,9 +176,8 @@ int
 gw_http_write_request(gw_buf_t *out, const gw_http_msg_t *req,
                       const gw_http_upstream_req_t *u)
 {
-    char ip[GW_ADDR_STRLEN];
+    gw_str_t ip = u->client_ip;
 
-    gw_sockaddr_format_ip(u->client, ip, sizeof(ip));
     if (put_str(out, req->method) || put(out, " ", 1)
         || put_str(out, u->target) || put_cstr(out, " HTTP/1.1\r\n")) {
         return -1;
@@ -163,7 +188,9 @@ gw_http_write_request(gw_buf_t *out, const gw_http_msg_t *req,
     }
     if (put_request_fields(out, req, u) != 0
         || put_forwarded_for(out, req, ip) != 0
-        || (!gw_http_find(req, "x-real-ip") && putf(out, "X-Real-IP: %s\r\n", ip))
+        || (!gw_http_find(req, "x-real-ip")
+            && (put_cstr(out, "X-Real-IP: ") || put_str(out, ip)
+                || put(out, "\r\n", 2)))
         || put_cstr(out, "X-Forwarded-Proto: http\r\n")
         || (u->via && put_cstr(out, "Via: 1.1 gateway\r\n"))
         || put_framing(out, req, u->body, req->content_length)) {
@@ -181,7 +208,7 @@ int
 gw_http_write_response(gw_buf_t *out, const gw_http_msg_t *resp,
                        const gw_http_client_resp_t *c)
 {
-    if (putf(out, "HTTP/1.1 %03d ", resp->status) || put_str(out, resp->reason)
+    if (put_status_line(out, resp->status) || put_str(out, resp->reason)
         || put(out, "\r\n", 2)) {
         return -1;
     }

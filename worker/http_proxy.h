@@ -18,7 +18,7 @@
 #include "common/http.h"
 
 typedef struct gw_http_upstream_req {
-    const gw_sockaddr_t *client;
+    gw_str_t             client_ip; /* for X-Forwarded-For, X-Real-IP */
     gw_str_t             target;    /* for the request line (origin-form) */
     gw_str_t             host;      /* Host to send; .data NULL: the client's */
     int                  body;      /* framing toward the origin */
