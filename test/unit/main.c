@@ -50,6 +50,10 @@ main(void)
     srunner_add_suite(sr, conf_suite());
     srunner_add_suite(sr, upstream_suite());
     srunner_add_suite(sr, udp_table_suite());
+    srunner_add_suite(sr, http_suite());
+    srunner_add_suite(sr, chunked_suite());
+    srunner_add_suite(sr, http_proxy_suite());
+    srunner_add_suite(sr, http_route_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -8,9 +8,13 @@
 
 Suite *addr_suite(void);
 Suite *buf_suite(void);
+Suite *chunked_suite(void);
 Suite *conf_suite(void);
 Suite *hash_suite(void);
 Suite *heap_suite(void);
+Suite *http_suite(void);
+Suite *http_proxy_suite(void);
+Suite *http_route_suite(void);
 Suite *lexer_suite(void);
 Suite *pool_suite(void);
 Suite *timer_suite(void);

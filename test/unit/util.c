@@ -127,6 +127,21 @@ ut_guard_str(ut_guard_t *g, const char *s)
     return ut_guard_new(g, s, strlen(s) + 1);
 }
 
+char *
+ut_guard_put(ut_guard_t *g, const void *bytes, size_t len)
+{
+    size_t page = (size_t) sysconf(_SC_PAGESIZE);
+    char  *end = (char *) g->map + g->map_len - page;
+
+    ck_assert_msg((size_t) (end - (char *) g->map) >= len,
+                  "ut_guard_put: %zu bytes do not fit", len);
+    g->data = end - len;
+    if (len) {
+        memmove(g->data, bytes, len);
+    }
+    return g->data;
+}
+
 void
 ut_guard_free(ut_guard_t *g)
 {

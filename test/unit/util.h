@@ -40,6 +40,12 @@ typedef struct ut_guard {
 char *ut_guard_new(ut_guard_t *g, const void *bytes, size_t len);
 /* A NUL-terminated copy of S whose NUL is the last readable byte. */
 char *ut_guard_str(ut_guard_t *g, const char *s);
+/*
+ * Move LEN bytes (at most the length G was made with) to the end of G's
+ * readable area, so a prefix or a later piece of the same input can be
+ * fed with the guard page right after it; returns where they start.
+ */
+char *ut_guard_put(ut_guard_t *g, const void *bytes, size_t len);
 void ut_guard_free(ut_guard_t *g);
 
 /* A small deterministic generator (xorshift32) for stress tests. */
