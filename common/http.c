@@ -298,8 +298,8 @@ gw_http_str_ieq(gw_str_t s, const char *lower)
  * Walk the comma-separated elements of a list value, OWS trimmed, empty
  * elements skipped (RFC 9110 5.6.1). Returns 0 at the end.
  */
-static int
-next_element(gw_str_t *list, gw_str_t *elt)
+int
+gw_http_next_element(gw_str_t *list, gw_str_t *elt)
 {
     const char *p = list->data, *end = list->data + list->len, *s, *e;
 
@@ -330,7 +330,7 @@ content_length(gw_http_msg_t *msg, gw_str_t value, int *seen)
     gw_str_t elt;
     int      any = 0;
 
-    while (next_element(&value, &elt)) {
+    while (gw_http_next_element(&value, &elt)) {
         uint64_t n = 0;
 
         if (elt.len == 0 || elt.len > 18) {
@@ -367,7 +367,7 @@ transfer_codings(gw_str_t value, codings_t *cd)
     };
     gw_str_t elt;
 
-    while (next_element(&value, &elt)) {
+    while (gw_http_next_element(&value, &elt)) {
         const char *semi = memchr(elt.data, ';', elt.len);
         int         found = 0;
 
@@ -395,7 +395,7 @@ connection_tokens(gw_http_msg_t *msg, gw_str_t value)
 {
     gw_str_t elt;
 
-    while (next_element(&value, &elt)) {
+    while (gw_http_next_element(&value, &elt)) {
         if (gw_http_str_ieq(elt, "close")) {
             msg->connection |= GW_HTTP_CONN_CLOSE;
         } else if (gw_http_str_ieq(elt, "keep-alive")) {
@@ -461,7 +461,7 @@ request_framing(gw_http_msg_t *msg, const summary_t *sum)
             return fail(msg, 400, "final transfer coding is not chunked");
         }
         msg->body = GW_HTTP_BODY_CHUNKED;
-        msg->te_other = sum->te.count > 1;
+        msg->te_other = sum->te.count > sum->te.chunked;
         return 0;
     }
     if (sum->bad_cl) {
@@ -484,7 +484,7 @@ response_framing(gw_http_msg_t *msg, const summary_t *sum, int head)
         /* a Transfer-Encoding overrides any Content-Length */
         msg->body = sum->te.last_chunked && sum->te.chunked == 1
                     ? GW_HTTP_BODY_CHUNKED : GW_HTTP_BODY_CLOSE;
-        msg->te_other = sum->te.count > 1;
+        msg->te_other = sum->te.count > sum->te.chunked;
         return 0;
     }
     if (sum->bad_cl) {
@@ -612,7 +612,7 @@ gw_http_connection_names(const gw_http_msg_t *msg, gw_str_t name)
         if (!gw_http_str_ieq(msg->headers[i].name, "connection")) {
             continue;
         }
-        while (next_element(&list, &elt)) {
+        while (gw_http_next_element(&list, &elt)) {
             if (str_ieq_str(elt, name)) {
                 return 1;
             }

@@ -67,7 +67,7 @@ typedef struct gw_http_msg {
     int               host;             /* index of Host, or -1 */
     unsigned          expect_continue:1;
     unsigned          has_upgrade:1;    /* an Upgrade header */
-    unsigned          te_other:1;       /* codings besides chunked */
+    unsigned          te_other:1;       /* codings besides chunked (gzip ...) */
 
     int               error;            /* on GW_PARSE_ERROR: 400, 431 ... */
     const char       *why;              /* ... and a short reason */
@@ -89,6 +89,12 @@ int gw_http_parse_request(const char *buf, size_t len, size_t last_len,
  */
 int gw_http_parse_response(const char *buf, size_t len, size_t last_len,
                            size_t max_size, int head, gw_http_msg_t *msg);
+
+/*
+ * The next element of a comma-separated list value (RFC 9110 5.6.1): OWS
+ * trimmed, empty elements skipped; LIST moves past it. 0 at the end.
+ */
+int gw_http_next_element(gw_str_t *list, gw_str_t *elt);
 
 /* Case-insensitive comparison of a slice with a lower-case literal. */
 int gw_http_str_ieq(gw_str_t s, const char *lower);

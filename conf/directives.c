@@ -379,6 +379,9 @@ set_location(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
     }
     loc->pattern = gw_pool_strdup(p->pool, args[0]);
     loc->host = gw_pool_strndup(p->pool, args[0], slash - args[0]);
+    for (char *h = loc->host; h && *h; h++) {
+        *h = (char) (*h >= 'A' && *h <= 'Z' ? *h - 'A' + 'a' : *h);
+    }
     loc->path = gw_pool_strdup(p->pool, slash);
     loc->subtree = args[0][strlen(args[0]) - 1] == '/';
     loc->file = p->file;

@@ -140,8 +140,13 @@ gw_conn_open(int fd, unsigned flags)
     c->counted = (flags & (GW_CONN_COUNTED | GW_CONN_RESERVED)) != 0;
     c->upstream = (flags & GW_CONN_UPSTREAM) != 0;
     c->datagram = 0;
+    c->watched = 0;
     gw_timer_init(&c->timer, NULL);
-    if (gw_loop_add(c) != 0) {
+    if (flags & GW_CONN_LAZY) {
+        c->write_ready = 1;         /* a fresh socket takes bytes */
+        return c;
+    }
+    if (gw_conn_watch(c) != 0) {
         int err = errno;
 
         c->fd = -1;
@@ -150,6 +155,19 @@ gw_conn_open(int fd, unsigned flags)
         return NULL;
     }
     return c;
+}
+
+int
+gw_conn_watch(gw_conn_t *c)
+{
+    if (c->watched) {
+        return 0;
+    }
+    if (gw_loop_add(c) != 0) {
+        return -1;
+    }
+    c->watched = 1;
+    return 0;
 }
 
 void

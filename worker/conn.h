@@ -48,6 +48,7 @@ struct gw_conn {
     unsigned             counted:1;     /* takes a worker_connections slot */
     unsigned             upstream:1;    /* we dialed it */
     unsigned             datagram:1;    /* a UDP socket */
+    unsigned             watched:1;     /* registered with epoll */
 };
 
 /* Slots for BUDGET counted connections and EXTRA uncounted; 0 or -1. */
@@ -57,6 +58,7 @@ int gw_conns_init(unsigned budget, unsigned extra);
 #define GW_CONN_COUNTED   0x1   /* counts against worker_connections */
 #define GW_CONN_RESERVED  0x2   /* ... using a slot reserved earlier */
 #define GW_CONN_UPSTREAM  0x4
+#define GW_CONN_LAZY      0x8   /* not in epoll until gw_conn_watch() */
 
 /*
  * Take a slot for the non-blocking socket FD and register it with epoll
@@ -64,6 +66,13 @@ int gw_conns_init(unsigned budget, unsigned extra);
  * epoll refuses; the caller still owns FD then.
  */
 gw_conn_t *gw_conn_open(int fd, unsigned flags);
+
+/*
+ * Register a GW_CONN_LAZY connection with epoll (no-op once done). Until
+ * then it gets no events: a handler that answers a request straight from
+ * accept never pays for the registration. Returns 0 or -1 (errno).
+ */
+int gw_conn_watch(gw_conn_t *c);
 
 /*
  * Close the socket and free the slot: timer deleted, descriptor closed

@@ -14,6 +14,8 @@ typedef struct gw_handler {
     const char *name;
     /* slots one client may need at once (tcp: its socket and upstream) */
     unsigned    conns_per_client;
+    /* accepted sockets stay out of epoll until the handler watches them */
+    unsigned    lazy_watch;
     /* stream listeners: an accepted, ACL-checked connection; c->ls and
      * c->addr are set */
     void      (*on_accept)(gw_conn_t *c);

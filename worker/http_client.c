@@ -95,6 +95,10 @@ gw_http_client_start(gw_conn_t *c, const gw_http_ops_t *ops)
     if (conf_of(cl)->header_timeout_ms) {
         gw_timer_set_at(&c->timer, cl->deadline_ms);
     }
+    /* clients speak first, often in the same breath as the connect: read
+     * now, and join epoll only if the request is not all there yet */
+    c->read_ready = 1;
+    read_heads(cl);
 }
 
 static void
@@ -324,6 +328,9 @@ read_heads(gw_http_client_t *cl)
             return;
         }
         if (!c->read_ready) {
+            if (gw_conn_watch(c) != 0) {
+                gw_http_client_abort(cl, "cannot watch the connection", errno);
+            }
             return;
         }
         if (make_room(cl) != 0) {
@@ -410,6 +417,9 @@ gw_http_x_finish(gw_http_x_t *x, int keep_client)
     /* the request's bytes are spent; pipelined ones wait in the buffer */
     if (cl->in && gw_buf_len(cl->in) == 0) {
         go_idle(cl);
+        if (gw_conn_watch(cl->conn) != 0) {
+            gw_http_client_abort(cl, "cannot watch the connection", errno);
+        }
         return;
     }
     cl->state = CL_HEAD;

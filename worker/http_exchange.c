@@ -514,6 +514,7 @@ start_tunnel(gw_http_x_t *x)
 {
     gw_http_client_t *cl = x->client;
 
+    gw_conn_watch(cl->conn);            /* a tunnel needs both sides */
     gw_relay_init(&x->tunnel, cl->conn, x->up);
     /* bytes that came with the heads belong to the tunnel */
     x->tunnel.dir[0].buf = cl->in;
@@ -581,6 +582,8 @@ complete(gw_http_x_t *x)
     gw_http_x_finish(x, keep);
 }
 
+static int need_client_events(gw_http_x_t *x);
+
 void
 gw_http_x_pump(gw_http_x_t *x)
 {
@@ -599,7 +602,24 @@ gw_http_x_pump(gw_http_x_t *x)
         complete(x);
         return;
     }
-    if (rc == RESP_BLOCKED) {
+    if (rc == RESP_BLOCKED && need_client_events(x) == 0) {
         watch_client(x);
     }
+}
+
+/* The client must be in epoll when we wait for it: its body, or room to
+ * write. Waiting only for the upstream needs nothing from it. */
+static int
+need_client_events(gw_http_x_t *x)
+{
+    gw_conn_t *c = x->client->conn;
+
+    if (c->watched || (x->req_body.done && c->write_ready)) {
+        return 0;
+    }
+    if (gw_conn_watch(c) != 0) {
+        gw_http_client_abort(x->client, "cannot watch the connection", errno);
+        return -1;
+    }
+    return 0;
 }

@@ -1,8 +1,6 @@
 /*
  * worker/http_proxy.c: writing rewritten heads (see http_proxy.h).
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "worker/http_proxy.h"
@@ -52,27 +50,6 @@ put_cstr(gw_buf_t *out, const char *s)
     return put(out, s, strlen(s));
 }
 
-static int
-putf(gw_buf_t *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-putf(gw_buf_t *out, const char *fmt, ...)
-{
-    va_list ap;
-    int     n;
-    size_t  room = gw_buf_room(out);
-
-    va_start(ap, fmt);
-    n = vsnprintf(out->data + out->last, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t) n >= room) {
-        return -1;
-    }
-    out->last += (size_t) n;
-    return 0;
-}
-
 /* A number in decimal: no printf on the path of every request. */
 static int
 put_uint(gw_buf_t *out, uint64_t v)
@@ -105,24 +82,42 @@ put_field(gw_buf_t *out, const gw_http_header_t *h)
            || put_str(out, h->value) || put(out, "\r\n", 2) ? -1 : 0;
 }
 
+/*
+ * Transfer-Encoding for a body we send chunked: the message's own codings
+ * (gzip ...), from every Transfer-Encoding line, in order, then chunked.
+ */
+static int
+put_codings(gw_buf_t *out, const gw_http_msg_t *msg)
+{
+    if (put_cstr(out, "Transfer-Encoding: ") != 0) {
+        return -1;
+    }
+    for (unsigned i = 0; msg->te_other && i < msg->n_headers; i++) {
+        gw_str_t list = msg->headers[i].value, elt;
+
+        if (!gw_http_str_ieq(msg->headers[i].name, "transfer-encoding")) {
+            continue;
+        }
+        while (gw_http_next_element(&list, &elt)) {
+            if (!gw_http_str_ieq(elt, "chunked")
+                && (put_str(out, elt) || put(out, ", ", 2))) {
+                return -1;
+            }
+        }
+    }
+    return put_cstr(out, "chunked\r\n");
+}
+
 static int
 put_framing(gw_buf_t *out, const gw_http_msg_t *msg, int body,
             uint64_t length)
 {
-    const gw_http_header_t *te;
-
     switch (body) {
     case GW_HTTP_BODY_LENGTH:
         return put_cstr(out, "Content-Length: ") || put_uint(out, length)
                || put(out, "\r\n", 2) ? -1 : 0;
     case GW_HTTP_BODY_CHUNKED:
-        /* codings before chunked (gzip, chunked) are the body's own */
-        te = msg->te_other ? gw_http_find(msg, "transfer-encoding") : NULL;
-        if (te) {
-            return put(out, "Transfer-Encoding: ", 19) || put_str(out, te->value)
-                   || put(out, "\r\n", 2) ? -1 : 0;
-        }
-        return put_cstr(out, "Transfer-Encoding: chunked\r\n");
+        return put_codings(out, msg);
     default:
         return 0;
     }
@@ -186,6 +181,11 @@ gw_http_write_request(gw_buf_t *out, const gw_http_msg_t *req,
                          || put(out, "\r\n", 2))) {
         return -1;
     }
+    /* HTTP/1.1 needs a Host: an HTTP/1.0 request without one, and no name
+     * from the caller, gets the empty one RFC 9112 3.2 prescribes */
+    if (u->host.data == NULL && req->host < 0 && put_cstr(out, "Host: \r\n")) {
+        return -1;
+    }
     if (put_request_fields(out, req, u) != 0
         || put_forwarded_for(out, req, ip) != 0
         || (!gw_http_find(req, "x-real-ip")
@@ -247,10 +247,18 @@ int
 gw_http_write_error(gw_buf_t *out, int status, int close, const char *extra)
 {
     const char *reason = gw_http_reason(status);
+    char        code[3] = {
+        (char) ('0' + status / 100 % 10), (char) ('0' + status / 10 % 10),
+        (char) ('0' + status % 10)
+    };
 
-    return putf(out, "HTTP/1.1 %03d %s\r\nServer: gateway\r\n"
-                "Content-Type: text/plain\r\nContent-Length: %zu\r\n%s%s\r\n"
-                "%03d %s\n", status, reason, strlen(reason) + 5,
-                close ? "Connection: close\r\n" : "", extra ? extra : "",
-                status, reason);
+    /* the body: "502 Bad Gateway\n" */
+    return put_status_line(out, status) || put_cstr(out, reason)
+           || put_cstr(out, "\r\nServer: gateway\r\nContent-Type: text/plain\r\n"
+                            "Content-Length: ")
+           || put_uint(out, strlen(reason) + 5) || put(out, "\r\n", 2)
+           || (close && put_cstr(out, "Connection: close\r\n"))
+           || (extra && put_cstr(out, extra)) || put(out, "\r\n", 2)
+           || put(out, code, 3) || put(out, " ", 1) || put_cstr(out, reason)
+           || put(out, "\n", 1) ? -1 : 0;
 }

@@ -30,6 +30,7 @@ static const gw_http_ops_t reverse_ops = {
 const gw_handler_t gw_http_reverse_handler = {
     .name = "http_reverse",
     .conns_per_client = 2,
+    .lazy_watch = 1,
     .on_accept = on_accept,
 };
 
@@ -71,6 +72,11 @@ route(gw_http_x_t *x)
     if (x->upstream == NULL) {
         gw_http_x_respond(x, 404, 0, NULL);
         return;
+    }
+    if (req->host < 0) {
+        /* an HTTP/1.0 request without Host goes on as HTTP/1.1, which must
+         * have one: the upstream's name, as nginx's $proxy_host */
+        x->host = gw_str(x->upstream->conf->name);
     }
     if (gw_http_x_write_head(x, x->upstream->conf->keepalive,
                              x->upstream->conf->keepalive_timeout_ms, 0) != 0) {

@@ -60,15 +60,35 @@ gw_http_host_name(gw_str_t host)
 {
     const char *end = host.data + host.len, *p = end;
 
-    /* "[v6]:port" and "name:port" lose the port; "[v6]" stays whole */
+    /* "[v6]:port" and "name:port" lose the port (even an empty one,
+     * RFC 3986 3.2.3); "[v6]" stays whole */
     while (p > host.data && p[-1] >= '0' && p[-1] <= '9') {
         p--;
     }
-    if (p < end && p > host.data && p[-1] == ':'
-        && (host.data[0] != '[' || p[-2] == ']')) {
+    if (p > host.data && p[-1] == ':'
+        && (host.data[0] != '[' || (p - host.data >= 2 && p[-2] == ']'))) {
         host.len = (size_t) (p - 1 - host.data);
     }
     return host;
+}
+
+/* How many dots a segment is, counting %2e as one; -1: something else. */
+static int
+dots(const char *seg, size_t len)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < len; n++) {
+        if (seg[i] == '.') {
+            i++;
+        } else if (i + 2 < len && seg[i] == '%' && seg[i + 1] == '2'
+                   && (seg[i + 2] == 'e' || seg[i + 2] == 'E')) {
+            i += 3;
+        } else {
+            return -1;
+        }
+    }
+    return n;
 }
 
 int
@@ -78,13 +98,12 @@ gw_http_path_has_dots(gw_str_t path)
 
     while (p < end) {
         const char *seg = p, *slash = memchr(p, '/', (size_t) (end - p));
-        size_t      len;
+        int         n;
 
         p = slash ? slash + 1 : end;
-        len = (size_t) ((slash ? slash : end) - seg);
-        if ((len == 1 && seg[0] == '.')
-            || (len == 2 && seg[0] == '.' && seg[1] == '.')) {
-            return 1;
+        n = dots(seg, (size_t) ((slash ? slash : end) - seg));
+        if (n == 1 || n == 2) {
+            return 1;       /* "." or "..", perhaps percent-encoded */
         }
     }
     return 0;

@@ -128,7 +128,8 @@ accept_ready(gw_conn_t *lc)
             deny(lc, fd, &addr);
             continue;
         }
-        c = gw_conn_open(fd, GW_CONN_COUNTED);
+        c = gw_conn_open(fd, GW_CONN_COUNTED
+                             | (ls->handler->lazy_watch ? GW_CONN_LAZY : 0));
         if (c == NULL) {
             close(fd);
             continue;
