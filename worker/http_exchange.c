@@ -354,7 +354,14 @@ final_head(gw_http_x_t *x)
         x->tunneling = 1;
         x->resp_body.done = x->resp_body.end_written = 1;
     } else {
+        if (!x->req_body.done) {
+            /* answered before the body was all sent (417, 413 ...): the
+             * rest goes nowhere, and neither connection can carry more */
+            x->req_abandoned = 1;
+            x->client_keepalive = 0;
+        }
         choose_client_framing(x, &c);
+        x->up_keepalive &= !x->req_abandoned;
     }
     if (gw_http_write_response(x->cl_out, &resp, &c) != 0) {
         gw_http_x_release_upstream(x, 1);
