@@ -355,13 +355,15 @@ final_head(gw_http_x_t *x)
         x->resp_body.done = x->resp_body.end_written = 1;
     } else {
         if (!x->req_body.done) {
-            /* answered before the body was all sent (417, 413 ...): the
-             * rest goes nowhere, and neither connection can carry more */
-            x->req_abandoned = 1;
+            /* answered before the whole body went: neither connection can
+             * carry another request. A client still waiting for "100
+             * Continue" sends no body now (RFC 9110 10.1.1): stop it
+             * there; otherwise the body keeps going (full duplex) */
             x->client_keepalive = 0;
+            x->req_abandoned = x->expect_continue && x->req_body.bytes == 0;
         }
         choose_client_framing(x, &c);
-        x->up_keepalive &= !x->req_abandoned;
+        x->up_keepalive &= x->req_body.done;
     }
     if (gw_http_write_response(x->cl_out, &resp, &c) != 0) {
         gw_http_x_release_upstream(x, 1);
