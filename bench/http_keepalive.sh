@@ -25,9 +25,11 @@ declare -A P99
 # PATH PORT SECONDS -> REPLY requests/s (or MB/s when the scale says so)
 measure() {
     local out=$BENCH_TMP/wrk-$1-$BENCH_ROUND.txt rc errs p99
+    local hdr=()
+    [ -n "${HTTP_BENCH_HEADER:-}" ] && hdr=(-H "$HTTP_BENCH_HEADER")
     # shellcheck disable=SC2086
     bench_client "$out" $(($3 + 20)) \
-        wrk -t1 $CLIENT_OPTS -d"$3"s --latency "http://127.0.0.1:$2/"
+        wrk -t1 $CLIENT_OPTS "${hdr[@]}" -d"$3"s --latency "http://127.0.0.1:$2/"
     rc=$?
     REPLY=$(awk '/^Requests\/sec:/ { print $2; exit }' "$out")
     if [ "$BENCH_SCALE" != 1 ] && [ -n "$REPLY" ]; then
@@ -71,7 +73,7 @@ bench_haproxy "    mode http
     http-reuse always
     server origin 127.0.0.1:$ORIGIN_PORT"
 
-echo "== $LABEL: wrk -t1 $CLIENT_OPTS -d${DURATION}s, ${BODY}-byte bodies, $ROUNDS rounds"
+echo "== $LABEL: wrk -t1 $CLIENT_OPTS ${HTTP_BENCH_HEADER:+-H '$HTTP_BENCH_HEADER' }-d${DURATION}s, ${BODY}-byte bodies, $ROUNDS rounds"
 bench_rounds "$LABEL" measure "$ORIGIN_PORT"
 bench_report "$LABEL" "$UNIT"
 for path in "${BENCH_PATHS[@]}"; do
