@@ -380,3 +380,73 @@ gw_start_udp() {
 }
 
 lines_over() { [ "$(count_lines "$1")" -gt "$2" ]; }
+
+# ---- http -----------------------------------------------------------------------
+#
+#   $HO $HC                 the http_origin and the http_client
+#   origin NAME [OPTS] ADDR:PORT...
+#                           an http_origin (-k IDLE_MS), waited for; what it
+#                           received is in $T/NAME.out (see http_origin.c)
+#   origin_reqs NAME        requests it has seen (whole or not)
+#   origin_conns NAME       connections it has accepted
+#   origin_open NAME        connections accepted and not closed yet
+#   origin_ports NAME       distinct peer ports its requests came from
+#   last_req NAME           its last "req" line
+#   pattern_sha N           sha256 of the first N bytes of the origin's
+#                           body pattern
+#   hget [CURL ARGS] URL    curl -s, bounded, body on stdout
+#   log_status FILE         the status of the last access log line
+#   http_served URL [WANT [CURL ARGS...]]
+#                           a GET answers 200 (and its body holds WANT)
+
+HO="$BK/http_origin"
+HC="$BK/http_client"
+
+origin() {
+    local name=$1
+    shift
+    [ -x "$HO" ] && [ -x "$HC" ] || bail "http test binaries are built" "$HO $HC"
+    spawn "$name" "$HO" -i "$name" "$@"
+    wait_log "$T/$name.out" '^ready' 3000 \
+        || bail "http origin $name starts" "$(cat "$T/$name.out")"
+}
+
+origin_reqs() {
+    grep -cE '^(req|drop) ' "$T/$1.out" 2>/dev/null
+}
+
+origin_conns() {
+    grep -c '^conn ' "$T/$1.out" 2>/dev/null
+}
+
+origin_open() {
+    echo $(($(origin_conns "$1") - $(grep -c '^close ' "$T/$1.out" 2>/dev/null)))
+}
+
+origin_ports() {
+    awk '$1 == "req" { print $2 }' "$T/$1.out" 2>/dev/null | sort -u | wc -l
+}
+
+last_req() {
+    grep '^req ' "$T/$1.out" 2>/dev/null | tail -n 1
+}
+
+pattern_sha() {
+    "$HO" -g "$1" | sha256sum | cut -d' ' -f1
+}
+
+hget() {
+    curl -s -m 10 "$@"
+}
+
+log_status() {
+    last_line "$1" | sed -nE 's/.*" ([0-9]{3}) .*/\1/p'
+}
+
+http_served() {
+    local url=$1 want=${2:-} out
+    shift $(($# < 2 ? $# : 2))
+    out=$(curl -s -m 5 -w '\n%{http_code}' "$@" "$url") || return 1
+    [ "${out##*$'\n'}" = 200 ] || return 1
+    [ -z "$want" ] || [[ "$out" == *"$want"* ]]
+}
