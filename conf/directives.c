@@ -689,7 +689,8 @@ print_auth(FILE *out, const void *obj, const gw_directive_t *d,
 #define DIALS           (H(TCP) | H(UDP) | H(HTTP_REVERSE) | H(HTTP_FORWARD) \
                          | H(SOCKS5))
 #define HTTP            (H(HTTP_REVERSE) | H(HTTP_FORWARD))
-#define TUNNELS         (H(TCP) | H(UDP) | H(SOCKS5) | H(HTTP_FORWARD))
+#define TUNNELS         (H(TCP) | H(UDP) | H(SOCKS5) | H(HTTP_FORWARD) \
+                         | H(HTTP_REVERSE))
 
 #define M(f)            FIELD(gw_conf_t, f)
 #define U(f)            FIELD(gw_conf_upstream_t, f)

@@ -108,7 +108,10 @@ pass_through(gw_body_io_t *io, size_t len)
     return n;
 }
 
-/* Chunked in: decode what fits in the output buffer, then re-frame it. */
+/*
+ * Chunked in: decode what fits in the output buffer, then re-frame it.
+ * 0, GW_BODY_BAD, or GW_BODY_TOO_BIG before a byte past io->max is queued.
+ */
 static int
 decode(gw_http_body_t *b, gw_body_io_t *io)
 {
@@ -125,7 +128,15 @@ decode(gw_http_body_t *b, gw_body_io_t *io)
     used = gw_chunked_decode(&b->dec, io->in->data + io->in->pos, feed, spans,
                              MAX_SPANS, &n);
     if (used < 0) {
-        return -1;
+        return GW_BODY_BAD;
+    }
+    uint64_t total = 0;
+
+    for (unsigned i = 0; io->max && i < n; i++) {
+        total += spans[i].kind == GW_CHUNK_DATA ? spans[i].len : 0;
+        if (b->bytes + total > io->max) {
+            return GW_BODY_TOO_BIG;
+        }
     }
     for (unsigned i = 0; i < n; i++) {
         if (b->out == GW_HTTP_BODY_CHUNKED && spans[i].kind == GW_CHUNK_TRAILER) {
@@ -185,7 +196,9 @@ convert(gw_http_body_t *b, gw_body_io_t *io)
     ssize_t n;
 
     if (b->in == GW_HTTP_BODY_CHUNKED) {
-        return decode(b, io) != 0 ? GW_BODY_BAD : GO_ON;
+        int rc = decode(b, io);
+
+        return rc ? rc : GO_ON;
     }
     if (b->out == GW_HTTP_BODY_CHUNKED) {       /* until close, to chunked */
         size_t room = gw_buf_room(io->out);
@@ -269,15 +282,24 @@ fill(gw_http_body_t *b, gw_body_io_t *io)
 int
 gw_http_body_pump(gw_http_body_t *b, gw_body_io_t *io)
 {
-    /* a head waits to go: let body bytes already here go with it */
-    if (gw_buf_len(io->out) && gw_buf_len(io->in) && !b->done
-        && b->in != GW_HTTP_BODY_CHUNKED && b->out != GW_HTTP_BODY_CHUNKED) {
-        size_t len = gw_buf_len(io->in);
+    /* a head waits to go: body bytes already here go with it, and a
+     * chunked body is judged before its head leaves (a malformed one then
+     * sends nothing at all) */
+    if (gw_buf_len(io->out) && gw_buf_len(io->in) && !b->done) {
+        if (b->in == GW_HTTP_BODY_CHUNKED) {
+            int rc = decode(b, io);
 
-        if (b->in == GW_HTTP_BODY_LENGTH && len > b->left) {
-            len = (size_t) b->left;
+            if (rc != 0) {
+                return rc;
+            }
+        } else if (b->out != GW_HTTP_BODY_CHUNKED) {
+            size_t len = gw_buf_len(io->in);
+
+            if (b->in == GW_HTTP_BODY_LENGTH && len > b->left) {
+                len = (size_t) b->left;
+            }
+            join_output(b, io, len);
         }
-        join_output(b, io, len);
     }
     for ( ;; ) {
         int rc = gw_http_flush(io->dst, io->out, &io->written);

@@ -27,7 +27,8 @@ enum gw_body_status {
     GW_BODY_SRC_EOF,        /* the source closed before the body ended */
     GW_BODY_SRC_ERROR,      /* reading failed (errno) */
     GW_BODY_DST_ERROR,      /* writing failed (errno) */
-    GW_BODY_BAD             /* malformed chunked coding */
+    GW_BODY_BAD,            /* malformed chunked coding */
+    GW_BODY_TOO_BIG         /* the body would pass io->max */
 };
 
 typedef struct gw_body_io {
@@ -36,6 +37,7 @@ typedef struct gw_body_io {
     gw_conn_t *dst;
     gw_buf_t  *out;         /* re-framed bytes waiting for dst */
     uint64_t   written;     /* bytes written to dst (added to) */
+    uint64_t   max;         /* body bytes allowed through, 0: any */
     unsigned   reads;       /* reads this pump (bounded: fairness) */
     unsigned   progress:1;  /* something moved */
     unsigned   more:1;      /* stopped at its share: pump again soon */

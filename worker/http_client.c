@@ -24,6 +24,8 @@
 
 enum { CL_IDLE, CL_HEAD, CL_BUSY, CL_CLOSING };
 
+#define LINGER_MS 2000      /* how long a closing client may go on sending */
+
 static gw_http_msg_t parsed;        /* scratch: valid until route() returns */
 
 /* Exchanges are recycled: allocating one per request showed in profiles. */
@@ -110,6 +112,54 @@ client_close(gw_http_client_t *cl)
     free(cl);
 }
 
+/* Read and drop what the client still sends; close at its FIN. */
+static void
+drain(gw_http_client_t *cl)
+{
+    static char sink[4096];
+    gw_conn_t  *c = cl->conn;
+
+    for ( ;; ) {
+        ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+
+        if (n > 0) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->read_ready = 0;
+            return;
+        }
+        client_close(cl);
+        return;
+    }
+}
+
+/*
+ * Close a connection whose client may still be sending (a body we did not
+ * read, pipelined requests after an error): closing with unread bytes
+ * would reset it, and the reset can destroy the answer on its way. So
+ * send our FIN, drop what comes for a while, then close (nginx's lingering
+ * close).
+ */
+static void
+client_linger(gw_http_client_t *cl)
+{
+    gw_conn_t *c = cl->conn;
+
+    gw_buf_put(cl->in);
+    cl->in = NULL;
+    cl->state = CL_CLOSING;
+    c->action = "closing";
+    shutdown(c->fd, SHUT_WR);
+    if (gw_conn_watch(c) != 0) {
+        client_close(cl);
+        return;
+    }
+    cl->deadline_ms = gw_now_ms + LINGER_MS;
+    gw_timer_set_at(&c->timer, cl->deadline_ms);
+    drain(cl);
+}
+
 void
 gw_http_client_abort(gw_http_client_t *cl, const char *why, int err)
 {
@@ -153,8 +203,8 @@ on_client_timer(gw_timer_t *t)
     if (!gw_timer_lazy_expired(t, cl->deadline_ms)) {
         return;
     }
-    if (cl->state == CL_IDLE) {
-        client_close(cl);               /* keepalive_timeout: quietly */
+    if (cl->state == CL_IDLE || cl->state == CL_CLOSING) {
+        client_close(cl);               /* keepalive_timeout, lingering */
         return;
     }
     if (cl->state == CL_HEAD) {
@@ -172,6 +222,10 @@ on_client_event(gw_conn_t *c)
 
     if (cl->state == CL_BUSY) {
         gw_http_x_pump(cl->x);
+        return;
+    }
+    if (cl->state == CL_CLOSING) {
+        drain(cl);
         return;
     }
     read_heads(cl);
@@ -219,12 +273,42 @@ summarize(gw_http_x_t *x, const gw_http_msg_t *m)
     gw_http_body_init(&x->req_body, m->body, m->body, m->content_length);
 }
 
+/*
+ * A chunked body whose first bytes came with the head: judge them now, so
+ * a malformed one costs no upstream connection at all. 0, or -1.
+ */
+static int
+chunked_prefix_ok(const gw_http_client_t *cl, size_t head_len)
+{
+    const gw_buf_t *in = cl->in;
+    const char     *p = in->data + in->pos + head_len;
+    size_t          len = gw_buf_len(in) - head_len;
+    gw_chunked_t    d;
+
+    gw_chunked_init(&d);
+    while (len > 0 && !d.done) {
+        gw_chunk_span_t spans[8];
+        unsigned        n;
+        int             used = gw_chunked_decode(&d, p, len, spans, 8, &n);
+
+        if (used < 0) {
+            return -1;
+        }
+        p += used;
+        len -= (size_t) used;
+    }
+    return 0;
+}
+
 /* Checks before any routing; an answer of ours when one fails. */
 static int
-refuse(const gw_http_client_t *cl, const gw_http_msg_t *m)
+refuse(const gw_http_client_t *cl, const gw_http_msg_t *m, size_t head_len)
 {
     uint64_t max = conf_of(cl)->max_body_size;
 
+    if (m->body == GW_HTTP_BODY_CHUNKED && chunked_prefix_ok(cl, head_len)) {
+        return 400;
+    }
     if (max && m->body == GW_HTTP_BODY_LENGTH && m->content_length > max) {
         return 413;
     }
@@ -255,7 +339,7 @@ start_exchange(gw_http_client_t *cl, gw_http_msg_t *m, size_t head_len)
     cl->requests++;
     cl->conn->action = "proxying the request";
     gw_timer_del(&cl->conn->timer);
-    status = refuse(cl, m);
+    status = refuse(cl, m, head_len);
     if (status) {
         x->req_body.done = 1;           /* not read: the connection closes */
         gw_http_x_respond(x, status, 1, NULL);
@@ -391,6 +475,7 @@ void
 gw_http_x_finish(gw_http_x_t *x, int keep_client)
 {
     gw_http_client_t *cl = x->client;
+    int               unread = !x->req_body.done && !x->tunneling;
 
     if (cl) {
         log_exchange(x, cl->conn);
@@ -411,7 +496,11 @@ gw_http_x_finish(gw_http_x_t *x, int keep_client)
     }
     cl->x = NULL;
     if (!keep_client) {
-        client_close(cl);
+        if (unread || (cl->in && gw_buf_len(cl->in))) {
+            client_linger(cl);
+        } else {
+            client_close(cl);
+        }
         return;
     }
     /* the request's bytes are spent; pipelined ones wait in the buffer */

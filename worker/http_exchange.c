@@ -77,6 +77,7 @@ gw_http_x_write_head(gw_http_x_t *x, unsigned keepalive, uint64_t timeout_ms,
     }
     x->keepalive_max = keepalive;
     x->keepalive_timeout_ms = timeout_ms;
+    x->up_head_len = gw_buf_len(x->up_out);
     x->req_head_bytes = x->head_len;
     cl->in->pos += x->head_len;         /* the body (if any) follows */
     x->head_len = 0;
@@ -193,12 +194,15 @@ upstream_failed(gw_http_x_t *x, int err, int timed_out)
     int stale = x->reused && !timed_out
                 && (x->up_in == NULL || x->up_in->last == 0);
 
+    x->fail_status = timed_out ? 504 : 502;
     if (can_retry(x)) {
         gw_http_x_release_upstream(x, !stale);
         x->retried = 1;
         x->retry_same = stale;
         x->peer = NULL;
-        x->up_out->pos = 0;             /* the head goes again */
+        /* the head goes again: a bodiless request wrote nothing after it */
+        x->up_out->pos = 0;
+        x->up_out->last = x->up_head_len;
         gw_buf_put(x->up_in);
         x->up_in = NULL;
         x->resp_parsed = 0;
@@ -215,25 +219,19 @@ upstream_failed(gw_http_x_t *x, int err, int timed_out)
 
 /* ---- request pump ------------------------------------------------------------------ */
 
-/* A chunked body past max_body_size (a declared length was judged before
- * routing): 413 while nothing was answered, else the client goes. */
-static int
+/* The request body passed max_body_size: 413 while nothing was
+ * answered, else the client goes. */
+static void
 too_big(gw_http_x_t *x)
 {
-    uint64_t max = conf_of(x)->max_body_size;
-
-    if (max == 0 || x->req_body.bytes <= max) {
-        return 0;
-    }
     gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
                 "request body larger than max_body_size");
     if (x->responded) {
         gw_http_client_abort(x->client, "request body too large", 0);
-        return 1;
+        return;
     }
     gw_http_x_release_upstream(x, 0);
     gw_http_x_respond(x, 413, 1, NULL);
-    return 1;
 }
 
 /* 0: go on; -1: the exchange ended. */
@@ -243,6 +241,7 @@ pump_request(gw_http_x_t *x)
     gw_http_client_t *cl = x->client;
     gw_body_io_t      io = {
         .src = cl->conn, .in = cl->in, .dst = x->up, .out = x->up_out,
+        .max = conf_of(x)->max_body_size,
     };
     int               rc;
 
@@ -252,9 +251,6 @@ pump_request(gw_http_x_t *x)
     }
     rc = gw_http_body_pump(&x->req_body, &io);
     x->head_sent |= gw_buf_len(x->up_out) == 0;     /* it went first */
-    if (too_big(x)) {
-        return -1;
-    }
     if (io.more) {
         gw_loop_post(cl->conn);
     }
@@ -274,6 +270,9 @@ pump_request(gw_http_x_t *x)
         }
         gw_conn_log(GW_LOG_ERROR, x->up, errno, "sending to upstream failed");
         upstream_failed(x, errno, 0);
+        return -1;
+    case GW_BODY_TOO_BIG:
+        too_big(x);
         return -1;
     case GW_BODY_BAD:
         gw_conn_log(GW_LOG_INFO, cl->conn, 0, "bad chunked request body");

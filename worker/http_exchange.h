@@ -102,6 +102,8 @@ struct gw_http_x {
     gw_http_body_t    req_body;     /* client -> upstream */
     gw_http_body_t    resp_body;    /* upstream -> client */
     gw_buf_t         *up_out;       /* request head, re-framed body */
+    size_t            up_head_len;  /* the head, kept for a retry */
+    int               fail_status;  /* 502 or 504: what a failed retry says */
     gw_buf_t         *up_in;        /* response bytes */
     gw_buf_t         *cl_out;       /* response head, re-framed body */
     size_t            resp_parsed;  /* resume point of the head parser */

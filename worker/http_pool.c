@@ -164,6 +164,7 @@ gw_http_pool_put(gw_conn_t *c, unsigned max, uint64_t timeout_ms)
     c->action = "keeping an idle upstream connection";
     c->on_read = on_idle_event;
     c->on_write = noop;
+    gw_timer_del(&c->timer);            /* the exchange's read_timeout */
     gw_timer_init(&c->timer, on_idle_timeout);
     gw_timer_set(&c->timer, timeout_ms);
 }

@@ -118,7 +118,8 @@ connect_upstream(gw_http_x_t *x)
     if (peer == NULL) {
         gw_conn_log(GW_LOG_ERROR, client, 0, "no live upstreams in \"%s\"",
                     x->upstream->conf->name);
-        gw_http_x_respond(x, 502, 0, NULL);
+        /* after a failed try, what failed says it (504 on a timeout) */
+        gw_http_x_respond(x, x->retried ? x->fail_status : 502, 0, NULL);
         return;
     }
     idle = x->retried ? NULL : gw_http_pool_get(&peer->addr);

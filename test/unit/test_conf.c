@@ -496,7 +496,7 @@ static const err_case_t errors[] = {
       "  listen 80;\n"
       "  handler http_reverse;\n"
       "  proxy_pass 127.0.0.1:1;\n"
-      "  idle_timeout 5s;\n"
+      "  udp_responses 5;\n"
       "}\n",
       NULL, NULL, NULL, "does not apply", MAIN_FILE, 5 },
     /* ---- tokens out of place */
