@@ -22,6 +22,15 @@ gw_sockaddr_port(const gw_sockaddr_t *a)
 }
 
 int
+gw_sockaddr_is_wildcard(const gw_sockaddr_t *a)
+{
+    if (a->sa.sa_family == AF_INET6) {
+        return IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
+    }
+    return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+int
 gw_sockaddr_eq(const gw_sockaddr_t *a, const gw_sockaddr_t *b)
 {
     if (a->sa.sa_family != b->sa.sa_family) {

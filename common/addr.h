@@ -24,6 +24,9 @@ typedef union gw_sockaddr {
 socklen_t gw_sockaddr_len(const gw_sockaddr_t *a);
 uint16_t gw_sockaddr_port(const gw_sockaddr_t *a);
 
+/* 0.0.0.0 or [::]: a listen address for every local address. */
+int gw_sockaddr_is_wildcard(const gw_sockaddr_t *a);
+
 /* Same family, address and port. */
 int gw_sockaddr_eq(const gw_sockaddr_t *a, const gw_sockaddr_t *b);
 

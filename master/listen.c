@@ -25,15 +25,6 @@
 #define MIGRATE_REQ "/proc/sys/net/ipv4/tcp_migrate_req"
 
 static int
-is_wildcard(const gw_sockaddr_t *a)
-{
-    if (a->sa.sa_family == AF_INET6) {
-        return IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
-    }
-    return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
-}
-
-static int
 open_socket(const gw_listen_socket_t *s, char *err)
 {
     char addr[GW_ADDR_STRLEN];
@@ -55,7 +46,7 @@ open_socket(const gw_listen_socket_t *s, char *err)
     if (s->type == SOCK_STREAM) {
         /* accepted sockets inherit it: no call per connection */
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    } else if (is_wildcard(&s->addr)) {
+    } else if (gw_sockaddr_is_wildcard(&s->addr)) {
         /* the udp handler learns which address each datagram was sent
          * to, and replies from that address */
         if (s->addr.sa.sa_family == AF_INET6) {

@@ -283,15 +283,6 @@ touch(udp_session_t *s)
 
 /* ---- batches --------------------------------------------------------------- */
 
-static int
-is_wildcard(const gw_sockaddr_t *a)
-{
-    if (a->sa.sa_family == AF_INET6) {
-        return IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
-    }
-    return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
-}
-
 /* Read up to COUNT datagrams into the shared buffers; how many, or -1. */
 static int
 recv_batch(int fd, int want_names, int count)
@@ -462,7 +453,7 @@ static void
 dispatch_batch(gw_conn_t *lc, int n)
 {
     udp_session_t *sess[BATCH];
-    int            wildcard = is_wildcard(&lc->addr);
+    int            wildcard = gw_sockaddr_is_wildcard(&lc->addr);
 
     /* look every datagram up first: forwarding may end a session */
     for (int i = 0; i < n; i++) {
