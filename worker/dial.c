@@ -1,13 +1,16 @@
 /*
- * worker/dial.c: connect to an upstream group, failing over (see dial.h).
+ * worker/dial.c: connect to an upstream group or to the addresses of a
+ * name, failing over (see dial.h).
  *
- *   try_next ── pick ── socket/connect ──┬─ 0 ─────────────── connected
+ *   try_next ── next ── socket/connect ──┬─ 0 ─────────────── connected
  *      ^                                 ├─ EINPROGRESS ─ wait ─┬─ ok ┘
  *      └──────── failed (count it) ──────┴─ error ──────────────┴─ error,
  *                                                                  timeout
  *
- * The first socket takes the slot the client reserved at accept; a retry
- * reuses the slot the failed socket just gave back, in the same callback.
+ * "next" is the balancer's pick for a group (failures count against the
+ * server), or the next address in order for a name. The first socket
+ * takes the slot the caller reserved; a retry reuses the slot the failed
+ * socket just gave back, in the same callback.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,6 +24,35 @@
 #include "worker/listener.h"
 
 static void try_next(gw_dial_t *d);
+
+/* The server's accounting, for dials to a group. */
+static void
+account(gw_dial_t *d, int failed)
+{
+    if (d->up && d->peer) {
+        gw_upstream_release(d->up, d->peer, failed, gw_now_ms);
+    }
+}
+
+/* The next address to try, or NULL when none is left. */
+static const gw_sockaddr_t *
+next_target(gw_dial_t *d)
+{
+    if (d->up == NULL) {
+        return d->next_addr < d->n_addrs ? &d->addrs[d->next_addr++] : NULL;
+    }
+    if (d->first) {
+        d->peer = d->first;             /* picked by the caller */
+        d->first = NULL;
+    } else {
+        d->peer = gw_upstream_pick(d->up, &d->pick, gw_now_ms);
+    }
+    if (d->peer == NULL && d->pick.n_tried == 0) {
+        gw_conn_log(GW_LOG_ERROR, d->client, 0, "no live upstreams in \"%s\"",
+                    d->up->conf->name);
+    }
+    return d->peer ? &d->peer->addr : NULL;
+}
 
 static void
 finish(gw_dial_t *d, gw_conn_t *upstream)
@@ -38,7 +70,9 @@ connected(gw_dial_t *d)
     gw_conn_t *c = d->conn;
 
     gw_timer_del(&c->timer);
-    gw_upstream_connected(d->peer);
+    if (d->peer) {
+        gw_upstream_connected(d->peer);
+    }
     c->action = NULL;
     c->ctx = NULL;
     c->write_ready = 1;
@@ -50,7 +84,7 @@ connected(gw_dial_t *d)
 static void
 failed(gw_dial_t *d, int status)
 {
-    gw_upstream_release(d->up, d->peer, 1, gw_now_ms);
+    account(d, 1);
     gw_conn_close(d->conn);
     d->conn = NULL;
     d->status = status;
@@ -99,7 +133,7 @@ static gw_conn_t *
 open_socket(gw_dial_t *d, int *rc)
 {
     int        one = 1;
-    int        fd = socket(d->peer->addr.sa.sa_family,
+    int        fd = socket(d->target->sa.sa_family,
                            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     gw_conn_t *c;
 
@@ -108,8 +142,8 @@ open_socket(gw_dial_t *d, int *rc)
         return NULL;
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    *rc = connect(fd, &d->peer->addr.sa, gw_sockaddr_len(&d->peer->addr))
-          == 0 ? 0 : errno;
+    *rc = connect(fd, &d->target->sa, gw_sockaddr_len(d->target)) == 0
+          ? 0 : errno;
     c = gw_conn_open(fd, GW_CONN_UPSTREAM
                          | (d->reserved ? GW_CONN_RESERVED : GW_CONN_COUNTED));
     if (c == NULL) {
@@ -119,7 +153,7 @@ open_socket(gw_dial_t *d, int *rc)
         return NULL;
     }
     d->reserved = 0;
-    c->addr = d->peer->addr;
+    c->addr = *d->target;
     c->peer = d->client;
     c->ls = d->client->ls;
     c->ctx = d;
@@ -136,23 +170,14 @@ try_next(gw_dial_t *d)
     for ( ;; ) {
         int rc;
 
-        if (d->first) {
-            d->peer = d->first;         /* picked by the caller */
-            d->first = NULL;
-        } else {
-            d->peer = gw_upstream_pick(d->up, &d->pick, gw_now_ms);
-        }
-        if (d->peer == NULL) {
-            if (d->pick.n_tried == 0) {
-                gw_conn_log(GW_LOG_ERROR, d->client, 0,
-                            "no live upstreams in \"%s\"", d->up->conf->name);
-            }
+        d->target = next_target(d);
+        if (d->target == NULL) {
             finish(d, NULL);
             return;
         }
         d->conn = open_socket(d, &rc);
         if (d->conn == NULL) {
-            gw_upstream_release(d->up, d->peer, 0, gw_now_ms);
+            account(d, 0);
             d->status = 502;
             finish(d, NULL);
             return;
@@ -168,7 +193,7 @@ try_next(gw_dial_t *d)
             return;
         }
         gw_conn_log(GW_LOG_ERROR, d->conn, rc, "connect() failed");
-        gw_upstream_release(d->up, d->peer, 1, gw_now_ms);
+        account(d, 1);
         gw_conn_close(d->conn);
         d->conn = NULL;
         d->status = 502;
@@ -186,6 +211,8 @@ init(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client, gw_dial_fn *done,
     d->conn = NULL;
     d->peer = NULL;
     d->first = NULL;
+    d->addrs = NULL;
+    d->n_addrs = d->next_addr = 0;
     d->status = 502;
     d->reserved = 1;
     d->timeout_ms = client->ls->conf->connect_timeout_ms;
@@ -215,10 +242,20 @@ gw_dial_start_at(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
 }
 
 void
+gw_dial_start_addrs(gw_dial_t *d, const gw_sockaddr_t *addrs, unsigned n,
+                    gw_conn_t *client, gw_dial_fn *done, void *data)
+{
+    init(d, NULL, client, done, data);
+    d->addrs = addrs;
+    d->n_addrs = n;
+    try_next(d);
+}
+
+void
 gw_dial_cancel(gw_dial_t *d)
 {
     if (d->conn) {
-        gw_upstream_release(d->up, d->peer, 0, gw_now_ms);
+        account(d, 0);
         gw_conn_close(d->conn);
         d->conn = NULL;
     }

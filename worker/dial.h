@@ -1,9 +1,10 @@
 /*
  * worker/dial.h: connecting to an upstream group, server after server.
  *
- * A non-blocking connect() to the peer the balancer picks, bounded by
- * connect_timeout; on refusal, error or timeout the peer's failure is
- * counted and the next peer is tried, up to next_upstream_tries. The
+ * A non-blocking connect() to the peer the balancer picks (or to the next
+ * address of a resolved name), bounded by connect_timeout; on refusal,
+ * error or timeout the peer's failure is counted and the next peer is
+ * tried, up to next_upstream_tries. The
  * connecting socket takes a slot the client reserved at accept.
  *
  * done() gets the connected upstream connection (its callbacks and ctx
@@ -25,6 +26,10 @@ struct gw_dial {
     gw_pick_t       pick;
     gw_peer_t      *peer;       /* the peer being tried, then the one used */
     gw_peer_t      *first;      /* tried before asking the balancer */
+    const gw_sockaddr_t *addrs; /* no group: these, in order */
+    unsigned        n_addrs;
+    unsigned        next_addr;
+    const gw_sockaddr_t *target;/* the address being tried */
     gw_conn_t      *conn;       /* the connecting socket */
     gw_conn_t      *client;     /* for logs: its listener and address */
     uint64_t        timeout_ms; /* connect_timeout; 0: none */
@@ -46,6 +51,14 @@ void gw_dial_start(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
 void gw_dial_start_at(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client,
                       gw_peer_t *first, gw_pick_t *pick, gw_dial_fn *done,
                       void *data);
+
+/*
+ * The same for the addresses of a name (no group, no balancer): each in
+ * order, connect_timeout each; ADDRS must live until done().
+ */
+void gw_dial_start_addrs(gw_dial_t *d, const gw_sockaddr_t *addrs,
+                         unsigned n, gw_conn_t *client, gw_dial_fn *done,
+                         void *data);
 
 /* Abandon a dial in progress (the client went away). */
 void gw_dial_cancel(gw_dial_t *d);
