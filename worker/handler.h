@@ -8,6 +8,7 @@
 #ifndef GW_HANDLER_H
 #define GW_HANDLER_H
 
+#include "conf/conf.h"
 #include "worker/conn.h"
 
 typedef struct gw_handler {
@@ -23,7 +24,7 @@ typedef struct gw_handler {
      * reads it (and checks ACLs) itself */
     void      (*on_datagrams)(gw_conn_t *lc);
     /* once per worker that runs a listener of this handler; 0 or -1 */
-    int       (*worker_init)(unsigned worker_connections);
+    int       (*worker_init)(const gw_conf_t *conf);
 } gw_handler_t;
 
 extern const gw_handler_t gw_tcp_handler;

@@ -77,8 +77,8 @@ gw_http_client_start(gw_conn_t *c, const gw_http_ops_t *ops)
 {
     gw_http_client_t *cl = calloc(1, sizeof(*cl));
 
-    if (cl == NULL || gw_conns_reserve(1) != 0) {
-        gw_conn_log(GW_LOG_CRIT, c, cl ? 0 : ENOMEM, "cannot start a session");
+    if (cl == NULL) {
+        gw_conn_log(GW_LOG_CRIT, c, ENOMEM, "cannot start a session");
         free(cl);
         gw_conn_close(c);
         return;
@@ -107,7 +107,6 @@ static void
 client_close(gw_http_client_t *cl)
 {
     gw_buf_put(cl->in);
-    gw_conns_unreserve(1);
     gw_conn_close(cl->conn);
     free(cl);
 }

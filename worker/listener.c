@@ -32,7 +32,6 @@ static gw_upstream_t **upstreams;       /* parallel to conf->upstreams */
 static gw_conn_t     **sockets;         /* this slot's listen sockets */
 static unsigned        n_sockets;
 static int             any_paused;
-static unsigned        worker_connections;
 
 static void accept_ready(gw_conn_t *lc);
 
@@ -176,7 +175,7 @@ gw_listeners_stop(void)
 
 /* Each handler that some listener uses sets up its worker state once. */
 static int
-init_handlers(char *err)
+init_handlers(const gw_conf_t *conf, char *err)
 {
     const gw_handler_t *done[GW_HANDLER_COUNT] = { 0 };
 
@@ -188,7 +187,7 @@ init_handlers(char *err)
             continue;
         }
         done[k] = h;
-        if (h->worker_init(worker_connections) != 0) {
+        if (h->worker_init(conf) != 0) {
             snprintf(err, GW_ERR_LEN, "handler %s cannot start: %s", h->name,
                      strerror(errno));
             return -1;
@@ -292,13 +291,12 @@ gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err)
         }
     }
     n_listeners = conf->n_listeners;
-    worker_connections = conf->worker_connections;
     for (unsigned i = 0; i < n_listeners; i++) {
         if (build_listener(cycle, i, err) != 0) {
             return -1;
         }
     }
-    if (init_handlers(err) != 0) {
+    if (init_handlers(conf, err) != 0) {
         return -1;
     }
     return register_sockets(cycle, slot, err);

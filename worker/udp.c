@@ -80,7 +80,7 @@ static union {
 static drops_t         drops;
 static gw_timer_t      drops_timer;     /* reports counts held back */
 
-static int  worker_init(unsigned worker_connections);
+static int  worker_init(const gw_conf_t *conf);
 static void on_drops_timer(gw_timer_t *t);
 static void on_datagrams(gw_conn_t *lc);
 static void on_upstream(gw_conn_t *c);
@@ -94,14 +94,14 @@ const gw_handler_t gw_udp_handler = {
 };
 
 static int
-worker_init(unsigned worker_connections)
+worker_init(const gw_conf_t *conf)
 {
     bufs = malloc((size_t) BATCH * DGRAM_MAX);
     if (bufs == NULL) {
         return -1;
     }
     gw_timer_init(&drops_timer, on_drops_timer);
-    return gw_udp_table_init(&table, worker_connections / 2);
+    return gw_udp_table_init(&table, conf->worker_connections / 2);
 }
 
 static void
