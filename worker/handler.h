@@ -17,6 +17,8 @@ typedef struct gw_handler {
     unsigned    conns_per_client;
     /* accepted sockets stay out of epoll until the handler watches them */
     unsigned    lazy_watch;
+    /* the handler applies allow/deny itself (http answers 403) */
+    unsigned    own_acl;
     /* stream listeners: an accepted, ACL-checked connection; c->ls and
      * c->addr are set */
     void      (*on_accept)(gw_conn_t *c);
@@ -30,6 +32,7 @@ typedef struct gw_handler {
 extern const gw_handler_t gw_tcp_handler;
 extern const gw_handler_t gw_udp_handler;
 extern const gw_handler_t gw_http_reverse_handler;
+extern const gw_handler_t gw_http_forward_handler;
 
 /* The handler for an enum gw_handler_kind, or NULL if not built yet. */
 const gw_handler_t *gw_handler_find(int kind);

@@ -86,6 +86,8 @@ gw_http_client_start(gw_conn_t *c, const gw_http_ops_t *ops)
     cl->conn = c;
     cl->ops = ops;
     cl->state = CL_HEAD;
+    /* http answers a denied client with 403 rather than a silent close */
+    cl->denied = !gw_acl_allows(c->ls->conf, &c->addr);
     cl->ip_str.len = gw_sockaddr_format_ip(&c->addr, cl->ip, sizeof(cl->ip));
     cl->ip_str.data = cl->ip;
     c->ctx = cl;
@@ -209,6 +211,14 @@ on_client_timer(gw_timer_t *t)
     if (cl->state == CL_HEAD) {
         gw_conn_log(GW_LOG_INFO, c, ETIMEDOUT, "client timed out");
         client_close(cl);
+        return;
+    }
+    if (cl->x && cl->x->resolving) {
+        /* a name that outlives connect_timeout: 504 */
+        gw_resolve_cancel(&cl->x->resolve);
+        cl->x->resolving = 0;
+        gw_conn_log(GW_LOG_ERROR, c, ETIMEDOUT, "resolving timed out");
+        gw_http_x_respond(cl->x, 504, 0, NULL);
         return;
     }
     gw_http_client_abort(cl, "send timeout", ETIMEDOUT);
@@ -338,7 +348,10 @@ start_exchange(gw_http_client_t *cl, gw_http_msg_t *m, size_t head_len)
     cl->requests++;
     cl->conn->action = "proxying the request";
     gw_timer_del(&cl->conn->timer);
-    status = refuse(cl, m, head_len);
+    status = cl->denied ? 403 : refuse(cl, m, head_len);
+    if (status == 403) {
+        gw_conn_log(GW_LOG_INFO, cl->conn, 0, "access forbidden by rule");
+    }
     if (status) {
         x->req_body.done = 1;           /* not read: the connection closes */
         gw_http_x_respond(x, status, 1, NULL);
@@ -461,7 +474,7 @@ log_exchange(gw_http_x_t *x, const gw_conn_t *c)
         .bytes_sent = x->bytes_to_client,
         .bytes_received = x->req_head_bytes + x->req_body.bytes,
         .start_ms = x->start_ms,
-        .upstream = x->peer ? &x->peer->addr : NULL,
+        .upstream = x->has_up_addr ? &x->up_addr : NULL,
         .http = 1,
         .upstream_time = x->up_header_ms != 0,
         .upstream_ms = x->up_header_ms ? x->up_header_ms - x->up_start_ms : 0,
@@ -481,6 +494,9 @@ gw_http_x_finish(gw_http_x_t *x, int keep_client)
     }
     if (x->dialing) {
         gw_dial_cancel(&x->dial);
+    }
+    if (x->resolving) {
+        gw_resolve_cancel(&x->resolve);
     }
     gw_http_x_release_upstream(x, 0);
     gw_buf_put(x->up_out);
@@ -524,6 +540,7 @@ gw_http_x_respond(gw_http_x_t *x, int status, int close, const char *extra)
 {
     x->status = status;
     x->req = NULL;
+    x->tunneling = 0;                   /* an answer of ours ends a CONNECT */
     gw_http_x_release_upstream(x, 0);
     if (x->cl_out == NULL && (x->cl_out = gw_buf_get()) == NULL) {
         gw_http_client_abort(x->client, "out of memory", ENOMEM);

@@ -106,6 +106,8 @@ gw_http_x_connected(gw_http_x_t *x, gw_conn_t *up, int reused)
 
     x->up = up;
     x->reused = reused;
+    x->up_addr = up->addr;
+    x->has_up_addr = 1;
     up->ctx = x;
     up->peer = x->client->conn;
     up->ls = x->client->conn->ls;
@@ -473,7 +475,8 @@ pump_response(gw_http_x_t *x)
     gw_body_io_t      io;
     int               rc;
 
-    if (x->up == NULL) {
+    if (x->up == NULL || (x->tunneling && x->resp_head_done)) {
+        /* our own answer, or the head before a tunnel */
         return x->resp_head_done ? flush_own(x) : RESP_BLOCKED;
     }
     if (!x->resp_head_done && (rc = response_head(x)) != -1) {
@@ -485,6 +488,9 @@ pump_response(gw_http_x_t *x)
             return RESP_ENDED;
         }
         return rc;
+    }
+    if (x->tunneling) {
+        return flush_own(x);            /* the 101, then the tunnel */
     }
     io = (gw_body_io_t) {
         .src = x->up, .in = x->up_in, .dst = cl->conn, .out = x->cl_out,
@@ -515,7 +521,35 @@ pump_response(gw_http_x_t *x)
     }
 }
 
-/* ---- after a 101 ---------------------------------------------------------------------- */
+/* ---- tunnels: after a 101, or a CONNECT ----------------------------------------------- */
+
+void
+gw_http_x_tunnel(gw_http_x_t *x, gw_conn_t *up)
+{
+    static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+
+    x->up = up;
+    x->up_addr = up->addr;
+    x->has_up_addr = 1;
+    up->ctx = x;
+    up->peer = x->client->conn;
+    up->ls = x->client->conn->ls;
+    up->on_read = on_upstream_event;
+    up->on_write = on_upstream_event;
+    x->up_start_ms = x->up_header_ms = gw_now_ms;
+    if (x->cl_out == NULL && (x->cl_out = gw_buf_get()) == NULL) {
+        gw_http_client_abort(x->client, "out of memory", ENOMEM);
+        return;
+    }
+    memcpy(x->cl_out->data, ok, sizeof(ok) - 1);
+    x->cl_out->pos = 0;
+    x->cl_out->last = sizeof(ok) - 1;
+    x->status = 200;
+    x->tunneling = 1;
+    x->resp_head_done = 1;
+    x->resp_body.done = x->resp_body.end_written = 1;
+    gw_http_x_pump(x);
+}
 
 static void
 start_tunnel(gw_http_x_t *x)
@@ -567,6 +601,9 @@ watch_client(gw_http_x_t *x)
     gw_http_client_t *cl = x->client;
     uint64_t          t = conf_of(x)->send_timeout_ms;
 
+    if (x->resolving) {
+        return;                 /* the timer bounds the look-up now */
+    }
     if (t == 0 || cl->conn->write_ready) {
         gw_timer_del(&cl->conn->timer);
         return;
@@ -602,7 +639,7 @@ gw_http_x_pump(gw_http_x_t *x)
         pump_tunnel(x);
         return;
     }
-    if (x->up && pump_request(x) != 0) {
+    if (x->up && !x->tunneling && pump_request(x) != 0) {
         return;
     }
     rc = pump_response(x);

@@ -33,6 +33,7 @@
 #include "worker/conn.h"
 #include "worker/dial.h"
 #include "worker/relay.h"
+#include "worker/resolver.h"
 #include "worker/upstream.h"
 
 typedef struct gw_http_client gw_http_client_t;
@@ -93,6 +94,10 @@ struct gw_http_x {
     unsigned          dialing:1;    /* x->dial is in progress */
     unsigned          req_abandoned:1;  /* the origin stopped taking it */
     unsigned          head_sent:1;      /* the request head left whole */
+    unsigned          resolving:1;      /* x->resolve is waiting */
+    unsigned          has_up_addr:1;
+    gw_resolve_t      resolve;          /* http_forward: the origin's name */
+    gw_sockaddr_t     up_addr;          /* where the request went, for logs */
     unsigned          responded:1;  /* a byte of the response left for the client */
     unsigned          resp_head_done:1;
     unsigned          up_keepalive:1;   /* the upstream may go back to the pool */
@@ -120,6 +125,7 @@ struct gw_http_x {
 
 struct gw_http_client {
     gw_conn_t           *conn;
+    unsigned             denied:1;  /* allow/deny said no: 403 to all */
     char                 ip[GW_ADDR_STRLEN];    /* the client's address */
     gw_str_t             ip_str;
     const gw_http_ops_t *ops;
@@ -175,6 +181,12 @@ void gw_http_x_connected(gw_http_x_t *x, gw_conn_t *up, int reused);
 
 /* Move what can move, both ways; called on any event of either side. */
 void gw_http_x_pump(gw_http_x_t *x);
+
+/*
+ * CONNECT: UP is the origin; answer "200 Connection established" and
+ * become a tunnel (the client's bytes after its head go first).
+ */
+void gw_http_x_tunnel(gw_http_x_t *x, gw_conn_t *up);
 
 /* Close or pool the upstream connection; the exchange no longer has one. */
 void gw_http_x_release_upstream(gw_http_x_t *x, int failed);

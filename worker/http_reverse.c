@@ -31,6 +31,7 @@ const gw_handler_t gw_http_reverse_handler = {
     .name = "http_reverse",
     .conns_per_client = 2,
     .lazy_watch = 1,
+    .own_acl = 1,
     .on_accept = on_accept,
 };
 

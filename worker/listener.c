@@ -123,7 +123,7 @@ accept_ready(gw_conn_t *lc)
             }
             continue;
         }
-        if (!gw_acl_allows(ls->conf, &addr)) {
+        if (!ls->handler->own_acl && !gw_acl_allows(ls->conf, &addr)) {
             deny(lc, fd, &addr);
             continue;
         }

@@ -1,0 +1,233 @@
+/*
+ * worker/http_forward.c: the http_forward handler, a forward proxy. The
+ * HTTP work is the shared client and exchange code; this file decides
+ * where a request goes:
+ *
+ *   route     auth (Basic, 407), then the target:
+ *               http://host[:port]/path   the request goes there in origin
+ *                                         form, Host from the URI, with Via
+ *               CONNECT host:port         a tunnel once the origin answers
+ *               anything else             400
+ *   resolve   the name, without blocking (worker/resolver.c), bounded by
+ *             connect_timeout (504); unknown: 502
+ *   connect   an idle pooled connection to one of its addresses, else the
+ *             addresses in order (connect_timeout each; refused: 502)
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/base64.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/uri.h"
+#include "worker/http_exchange.h"
+#include "worker/http_pool.h"
+#include "worker/listener.h"
+
+#define KEEPALIVE_PER_ORIGIN    8       /* idle connections per origin */
+#define KEEPALIVE_MS            60000
+
+static void route(gw_http_x_t *x);
+static void connect_origin(gw_http_x_t *x);
+static void on_accept(gw_conn_t *c);
+static int  worker_init(const gw_conf_t *conf);
+
+static const gw_http_ops_t forward_ops = {
+    .route = route,
+    .connect = connect_origin,
+};
+
+const gw_handler_t gw_http_forward_handler = {
+    .name = "http_forward",
+    .conns_per_client = 2,
+    .lazy_watch = 1,
+    .own_acl = 1,
+    .on_accept = on_accept,
+    .worker_init = worker_init,
+};
+
+static int
+worker_init(const gw_conf_t *conf)
+{
+    return gw_resolver_start(conf);
+}
+
+static void
+on_accept(gw_conn_t *c)
+{
+    gw_http_client_start(c, &forward_ops);
+}
+
+/* ---- Proxy-Authorization ---------------------------------------------------- */
+
+/* Equal bytes, in time that depends only on the lengths. */
+static int
+same(const unsigned char *a, size_t alen, const char *b, size_t blen)
+{
+    unsigned char diff = (unsigned char) (alen != blen);
+    size_t        n = alen < blen ? alen : blen;
+
+    for (size_t i = 0; i < n; i++) {
+        diff |= a[i] ^ (unsigned char) b[i];
+    }
+    return diff == 0;
+}
+
+/* "Basic base64(user:password)" against every auth line, in full each. */
+static int
+authorized(const gw_conf_listener_t *conf, const gw_http_msg_t *req)
+{
+    const gw_http_header_t *h = gw_http_find(req, "proxy-authorization");
+    unsigned char           cred[512];
+    int                     len, ok = 0;
+
+    if (h == NULL || h->value.len < 6
+        || strncasecmp(h->value.data, "basic ", 6) != 0) {
+        return 0;
+    }
+    len = gw_base64_decode(h->value.data + 6, h->value.len - 6, cred,
+                           sizeof(cred));
+    if (len < 0) {
+        return 0;
+    }
+    for (unsigned i = 0; i < conf->n_auth; i++) {
+        const gw_conf_auth_t *a = &conf->auth[i];
+        size_t                ulen = strlen(a->user);
+        const unsigned char  *colon = memchr(cred, ':', (size_t) len);
+        size_t                clen = colon ? (size_t) (colon - cred) : (size_t) len;
+
+        ok |= same(cred, clen, a->user, ulen)
+              & (colon != NULL)
+              & same(colon ? colon + 1 : cred,
+                     colon ? (size_t) len - clen - 1 : 0,
+                     a->password, strlen(a->password));
+    }
+    return ok;
+}
+
+/* ---- routing ------------------------------------------------------------------- */
+
+static void on_resolved(gw_resolve_t *r, int status);
+
+/* Look the origin up, bounded by connect_timeout on the client's timer. */
+static void
+resolve(gw_http_x_t *x, gw_str_t host, uint16_t port)
+{
+    gw_http_client_t *cl = x->client;
+    uint64_t          t = cl->conn->ls->conf->connect_timeout_ms;
+
+    x->resolving = 1;
+    if (t) {
+        cl->deadline_ms = gw_now_ms + t;
+        gw_timer_set_at(&cl->conn->timer, cl->deadline_ms);
+    }
+    gw_resolve(&x->resolve, host, port, on_resolved, x);
+}
+
+static void
+route_connect(gw_http_x_t *x, const gw_http_msg_t *req)
+{
+    gw_http_client_t *cl = x->client;
+    gw_uri_t          uri;
+
+    if (gw_uri_parse_authority(req->target, &uri) != 0) {
+        gw_http_x_respond(x, 400, 1, NULL);
+        return;
+    }
+    /* the head is spent; whatever follows it is the tunnel's */
+    cl->in->pos += x->head_len;
+    x->req_head_bytes = x->head_len;
+    x->head_len = 0;
+    x->req = NULL;
+    x->tunneling = 1;
+    resolve(x, uri.host, uri.port);
+}
+
+static void
+route(gw_http_x_t *x)
+{
+    const gw_conf_listener_t *conf = x->client->conn->ls->conf;
+    const gw_http_msg_t      *req = x->req;
+    gw_uri_t                  uri;
+
+    if (conf->n_auth && !authorized(conf, req)) {
+        gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
+                    "proxy authentication required");
+        gw_http_x_respond(x, 407, 0,
+                          "Proxy-Authenticate: Basic realm=\"gateway\"\r\n");
+        return;
+    }
+    if (gw_str_eq(req->method, "CONNECT")) {
+        route_connect(x, req);
+        return;
+    }
+    /* origin form ("/path") is for servers, "https://" goes by CONNECT */
+    if (gw_uri_parse_absolute(req->target, &uri) != 0) {
+        gw_http_x_respond(x, 400, 0, NULL);
+        return;
+    }
+    x->target = uri.path;
+    x->host = uri.authority;
+    if (gw_http_x_write_head(x, KEEPALIVE_PER_ORIGIN, KEEPALIVE_MS, 1) != 0) {
+        return;
+    }
+    resolve(x, uri.host, uri.port);
+}
+
+/* ---- connecting ------------------------------------------------------------------ */
+
+static void
+on_dialed(gw_dial_t *d, gw_conn_t *up)
+{
+    gw_http_x_t *x = d->data;
+
+    x->dialing = 0;
+    if (up == NULL) {
+        gw_http_x_respond(x, d->status, 0, NULL);
+    } else if (x->tunneling) {
+        gw_http_x_tunnel(x, up);
+    } else {
+        gw_http_x_connected(x, up, 0);
+    }
+}
+
+static void
+on_resolved(gw_resolve_t *r, int status)
+{
+    gw_http_x_t *x = r->data;
+
+    x->resolving = 0;
+    gw_timer_del(&x->client->conn->timer);
+    if (status != GW_RESOLVE_OK) {
+        gw_conn_log(GW_LOG_ERROR, x->client->conn, 0,
+                    "cannot resolve the origin: %s", r->why ? r->why : "?");
+        gw_http_x_respond(x, 502, 0, NULL);
+        return;
+    }
+    connect_origin(x);
+}
+
+static void
+connect_origin(gw_http_x_t *x)
+{
+    gw_resolve_t *r = &x->resolve;
+
+    for (unsigned i = 0; !x->tunneling && !x->retried && i < r->n_addrs; i++) {
+        gw_conn_t *idle = gw_http_pool_get(&r->addrs[i]);
+
+        if (idle) {
+            gw_http_x_connected(x, idle, 1);
+            return;
+        }
+    }
+    if (gw_http_x_reserve(x) != 0) {
+        gw_conn_log(GW_LOG_ERROR, x->client->conn, 0,
+                    "worker_connections are not enough for the origin");
+        gw_http_x_respond(x, 503, 0, NULL);
+        return;
+    }
+    x->dialing = 1;
+    gw_dial_start_addrs(&x->dial, r->addrs, r->n_addrs, x->client->conn,
+                        on_dialed, x);
+}
