@@ -224,12 +224,40 @@ on_client_timer(gw_timer_t *t)
     gw_http_client_abort(cl, "send timeout", ETIMEDOUT);
 }
 
+/*
+ * While a name is looked up or a connect is pending, nothing reads the
+ * client: a client that closed or reset meanwhile is not waited for
+ * (nginx's broken-connection check; 499). A CONNECT client may have
+ * half-closed with its request: only a reset counts then.
+ */
+static int
+gone_while_waiting(const gw_http_client_t *cl)
+{
+    const gw_http_x_t *x = cl->x;
+    char               byte;
+    ssize_t            n;
+
+    if (!cl->conn->hup || x->up || !(x->resolving || x->dialing)) {
+        return 0;
+    }
+    n = recv(cl->conn->fd, &byte, 1, MSG_PEEK);
+    if (n < 0) {
+        return errno != EAGAIN && errno != EWOULDBLOCK;
+    }
+    return n == 0 && !x->tunneling;
+}
+
 static void
 on_client_event(gw_conn_t *c)
 {
     gw_http_client_t *cl = c->ctx;
 
     if (cl->state == CL_BUSY) {
+        if (gone_while_waiting(cl)) {
+            gw_http_client_abort(cl, "client closed the connection while "
+                                 "waiting for the origin", 0);
+            return;
+        }
         gw_http_x_pump(cl->x);
         return;
     }
@@ -555,6 +583,7 @@ gw_http_x_respond(gw_http_x_t *x, int status, int close, const char *extra)
     }
     if (x->client && x->client->in && x->head_len) {
         x->client->in->pos += x->head_len;
+        x->req_head_bytes = x->head_len;
         x->head_len = 0;
     }
     x->client_keepalive = !close;

@@ -56,8 +56,7 @@ head_buf(const gw_http_x_t *x)
 /* ---- request head ---------------------------------------------------------- */
 
 int
-gw_http_x_write_head(gw_http_x_t *x, unsigned keepalive, uint64_t timeout_ms,
-                     int via)
+gw_http_x_write_head(gw_http_x_t *x, unsigned keepalive, uint64_t timeout_ms)
 {
     gw_http_client_t       *cl = x->client;
     gw_http_upstream_req_t  u = {
@@ -67,7 +66,7 @@ gw_http_x_write_head(gw_http_x_t *x, unsigned keepalive, uint64_t timeout_ms,
         .body = x->req_body.out,
         .keepalive = keepalive > 0,
         .upgrade = x->upgrade,
-        .via = via,
+        .forward = cl->ops->forward,
     };
 
     x->up_out = head_buf(x);
@@ -319,6 +318,7 @@ choose_client_framing(gw_http_x_t *x, gw_http_client_resp_t *c)
     c->keepalive = x->client_keepalive;
     c->client_minor = x->minor;
     c->upgrade = 0;
+    c->via = x->client->ops->forward;
 }
 
 /* A 1xx other than 101: "100 Continue" reaches a client that asked. */
@@ -351,6 +351,7 @@ final_head(gw_http_x_t *x)
         }
         memset(&c, 0, sizeof(c));
         c.upgrade = 1;
+        c.via = x->client->ops->forward;
         c.keepalive = 1;
         x->tunneling = 1;
         x->resp_body.done = x->resp_body.end_written = 1;

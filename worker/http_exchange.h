@@ -54,6 +54,8 @@ typedef struct gw_http_ops {
      * gw_http_x_respond() with 502/503/504.
      */
     void (*connect)(gw_http_x_t *x);
+    /* a forward proxy: Via both ways, no X-Real-IP / X-Forwarded-Proto */
+    unsigned forward:1;
 } gw_http_ops_t;
 
 /* How one direction's body is read and written. */
@@ -168,7 +170,7 @@ void gw_http_client_event(gw_conn_t *c);
  * leaves the client's buffer. 0, or -1 when it answered the client itself.
  */
 int gw_http_x_write_head(gw_http_x_t *x, unsigned keepalive,
-                         uint64_t timeout_ms, int via);
+                         uint64_t timeout_ms);
 
 /* A slot for a new upstream connection (reserved for the dial); 0 or -1. */
 int gw_http_x_reserve(gw_http_x_t *x);

@@ -36,6 +36,7 @@ static int  worker_init(const gw_conf_t *conf);
 static const gw_http_ops_t forward_ops = {
     .route = route,
     .connect = connect_origin,
+    .forward = 1,
 };
 
 const gw_handler_t gw_http_forward_handler = {
@@ -122,6 +123,11 @@ resolve(gw_http_x_t *x, gw_str_t host, uint16_t port)
         cl->deadline_ms = gw_now_ms + t;
         gw_timer_set_at(&cl->conn->timer, cl->deadline_ms);
     }
+    /* watched, a client that leaves during the look-up is noticed */
+    if (gw_conn_watch(cl->conn) != 0) {
+        gw_http_client_abort(cl, "cannot watch the connection", errno);
+        return;
+    }
     gw_resolve(&x->resolve, host, port, on_resolved, x);
 }
 
@@ -169,7 +175,7 @@ route(gw_http_x_t *x)
     }
     x->target = uri.path;
     x->host = uri.authority;
-    if (gw_http_x_write_head(x, KEEPALIVE_PER_ORIGIN, KEEPALIVE_MS, 1) != 0) {
+    if (gw_http_x_write_head(x, KEEPALIVE_PER_ORIGIN, KEEPALIVE_MS) != 0) {
         return;
     }
     resolve(x, uri.host, uri.port);

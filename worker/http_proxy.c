@@ -5,6 +5,10 @@
 
 #include "worker/http_proxy.h"
 
+/* A forward proxy's own entry, after any the message carried: a second
+ * field line is the same list appended to (RFC 9110 5.3, 7.6.3) */
+#define VIA "Via: 1.1 gateway\r\n"
+
 static const char *const hop_by_hop[] = {
     "connection", "keep-alive", "proxy-connection", "te", "trailer",
     "transfer-encoding", "content-length", "proxy-authorization",
@@ -156,7 +160,7 @@ put_request_fields(gw_buf_t *out, const gw_http_msg_t *req,
 
         if (gw_http_is_hop_by_hop(req, h->name, u->upgrade)
             || gw_http_str_ieq(h->name, "x-forwarded-for")
-            || gw_http_str_ieq(h->name, "x-forwarded-proto")
+            || (!u->forward && gw_http_str_ieq(h->name, "x-forwarded-proto"))
             || (u->host.data && gw_http_str_ieq(h->name, "host"))) {
             continue;
         }
@@ -165,6 +169,18 @@ put_request_fields(gw_buf_t *out, const gw_http_msg_t *req,
         }
     }
     return 0;
+}
+
+/* What a reverse proxy tells its origin about the front end. */
+static int
+put_front_end(gw_buf_t *out, const gw_http_msg_t *req, gw_str_t ip)
+{
+    if (!gw_http_find(req, "x-real-ip")
+        && (put_cstr(out, "X-Real-IP: ") || put_str(out, ip)
+            || put(out, "\r\n", 2))) {
+        return -1;
+    }
+    return put_cstr(out, "X-Forwarded-Proto: http\r\n");
 }
 
 int
@@ -188,11 +204,8 @@ gw_http_write_request(gw_buf_t *out, const gw_http_msg_t *req,
     }
     if (put_request_fields(out, req, u) != 0
         || put_forwarded_for(out, req, ip) != 0
-        || (!gw_http_find(req, "x-real-ip")
-            && (put_cstr(out, "X-Real-IP: ") || put_str(out, ip)
-                || put(out, "\r\n", 2)))
-        || put_cstr(out, "X-Forwarded-Proto: http\r\n")
-        || (u->via && put_cstr(out, "Via: 1.1 gateway\r\n"))
+        || (u->forward ? put_cstr(out, VIA)
+                       : put_front_end(out, req, ip))
         || put_framing(out, req, u->body, req->content_length)) {
         return -1;
     }
@@ -230,7 +243,8 @@ gw_http_write_response(gw_buf_t *out, const gw_http_msg_t *resp,
             return -1;
         }
     }
-    if (put_framing(out, resp, c->body, c->content_length) != 0) {
+    if ((c->via && put_cstr(out, VIA))
+        || put_framing(out, resp, c->body, c->content_length) != 0) {
         return -1;
     }
     if (c->upgrade) {

@@ -6,9 +6,12 @@
  * Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding and
  * Content-Length (the proxy frames the body itself), Upgrade outside an
  * upgrade, Proxy-Authorization and Proxy-Authenticate. Requests gain the
- * client in X-Forwarded-For (appended), X-Real-IP (when absent) and
- * X-Forwarded-Proto: http. Heads are written as fresh CRLF-terminated
- * lines into a buffer; a head that does not fit is refused (-1).
+ * client in X-Forwarded-For (appended); through a reverse proxy also
+ * X-Real-IP (when absent) and X-Forwarded-Proto: http, which describe the
+ * front end an origin sits behind; a forward proxy adds Via instead, to
+ * requests and responses (RFC 9110 7.6.3). Heads are written as fresh
+ * CRLF-terminated lines into a buffer; a head that does not fit is
+ * refused (-1).
  */
 #ifndef GW_HTTP_PROXY_H
 #define GW_HTTP_PROXY_H
@@ -24,7 +27,7 @@ typedef struct gw_http_upstream_req {
     int                  body;      /* framing toward the origin */
     unsigned             keepalive:1;   /* the connection may be reused */
     unsigned             upgrade:1;     /* pass Upgrade, Connection: upgrade */
-    unsigned             via:1;         /* add Via: 1.1 gateway */
+    unsigned             forward:1;     /* a forward proxy's (see above) */
 } gw_http_upstream_req_t;
 
 /* The request head for the origin, appended to OUT; 0, or -1 (no room). */
@@ -37,6 +40,7 @@ typedef struct gw_http_client_resp {
     unsigned keepalive:1;       /* the client connection stays open */
     unsigned client_minor:1;    /* the client's HTTP/1.minor */
     unsigned upgrade:1;         /* a 101: pass Upgrade */
+    unsigned via:1;             /* add Via: 1.1 gateway (forward proxy) */
 } gw_http_client_resp_t;
 
 /* The response head for the client, appended to OUT; 0 or -1. */

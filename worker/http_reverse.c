@@ -80,7 +80,7 @@ route(gw_http_x_t *x)
         x->host = gw_str(x->upstream->conf->name);
     }
     if (gw_http_x_write_head(x, x->upstream->conf->keepalive,
-                             x->upstream->conf->keepalive_timeout_ms, 0) != 0) {
+                             x->upstream->conf->keepalive_timeout_ms) != 0) {
         return;
     }
     gw_pick_init(&x->dial.pick, &x->client->conn->addr,

@@ -378,7 +378,7 @@ START_TEST(test_proxy_request_host_via_target)
     /* replaced */
     u.host = gw_str("backend.local:9000");
     u.target = gw_str("/rewritten");
-    u.via = 1;
+    u.forward = 1;
     write_req(in, &u, &w);
     one(&w, "host", "backend.local:9000");
     starts_with(&w, "GET /rewritten HTTP/1.1\r\n");
@@ -401,6 +401,32 @@ START_TEST(test_proxy_request_host_via_target)
     u.host.data = NULL;
     write_req("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &u, &w);
     one(&w, "via", "1.1 gateway");
+    wrote_free(&w);
+}
+END_TEST
+
+/* A forward proxy adds Via and leaves the front-end fields alone; a
+ * reverse proxy sets them and adds no Via. */
+START_TEST(test_proxy_request_forward_fields)
+{
+    static const char in[] =
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\n\r\n";
+    gw_http_upstream_req_t u = { .client_ip = IP4, .body = NONE,
+                                 .forward = 1 };
+    wrote_t                w;
+
+    write_req(in, &u, &w);
+    one(&w, "via", "1.1 gateway");
+    one(&w, "x-forwarded-proto", "https");
+    none(&w, "x-real-ip");
+    one(&w, "x-forwarded-for", "192.0.2.7");
+    wrote_free(&w);
+
+    u.forward = 0;
+    write_req(in, &u, &w);
+    none(&w, "via");
+    one(&w, "x-forwarded-proto", "http");
+    one(&w, "x-real-ip", "192.0.2.7");
     wrote_free(&w);
 }
 END_TEST
@@ -546,6 +572,32 @@ START_TEST(test_proxy_response_hop_by_hop)
     ck_assert(gw_str_eq(w.m.headers[index_of(&w, "set-cookie") + 1].value,
                         "b=2"));
     ck_assert_int_eq(w.m.body, CHUNKED);
+    wrote_free(&w);
+}
+END_TEST
+
+/* A forward proxy's Via comes after the origin's own. */
+START_TEST(test_proxy_response_via)
+{
+    gw_http_client_resp_t c = { .body = LENGTH, .content_length = 0,
+                                .keepalive = 1, .client_minor = 1, .via = 1 };
+    wrote_t               w;
+    int                   last = -1;
+
+    write_resp("HTTP/1.1 200 OK\r\nVia: 1.0 cache\r\nContent-Length: 0\r\n\r\n",
+               0, &c, &w);
+    ck_assert_uint_eq(count(&w, "via"), 2);
+    for (unsigned i = 0; i < w.m.n_headers; i++) {
+        if (gw_http_str_ieq(w.m.headers[i].name, "via")) {
+            last = (int) i;
+        }
+    }
+    ck_assert(gw_str_eq(w.m.headers[last].value, "1.1 gateway"));
+    wrote_free(&w);
+
+    c.via = 0;
+    write_resp("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, &c, &w);
+    none(&w, "via");
     wrote_free(&w);
 }
 END_TEST
@@ -837,9 +889,9 @@ static int
 write_one(int which, gw_buf_t *b, const gw_http_msg_t *m)
 {
     gw_http_upstream_req_t u = { .client_ip = IP6, .body = LENGTH,
-                                 .via = 1, .target = m->target };
+                                 .forward = 1, .target = m->target };
     gw_http_client_resp_t  c = { .body = LENGTH, .content_length = 123456,
-                                 .keepalive = 1, .client_minor = 0 };
+                                 .keepalive = 1, .client_minor = 0, .via = 1 };
 
     switch (which) {
     case W_REQUEST:
@@ -966,6 +1018,7 @@ http_proxy_suite(void)
                         (int) gw_nelems(xff_cases));
     tcase_add_test(req, test_proxy_request_real_ip_and_proto);
     tcase_add_test(req, test_proxy_request_host_via_target);
+    tcase_add_test(req, test_proxy_request_forward_fields);
     tcase_add_test(req, test_proxy_request_connection);
     tcase_add_test(req, test_proxy_request_http10_bare_lf);
     tcase_add_test(req, test_proxy_request_http10_without_host);
@@ -973,6 +1026,7 @@ http_proxy_suite(void)
     suite_add_tcase(s, req);
 
     tcase_add_test(resp, test_proxy_response_hop_by_hop);
+    tcase_add_test(resp, test_proxy_response_via);
     tcase_add_test(resp, test_proxy_response_framing);
     tcase_add_loop_test(resp, test_proxy_response_codings, 0,
                         (int) gw_nelems(resp_codings));
