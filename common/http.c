@@ -444,7 +444,11 @@ summarize(gw_http_msg_t *msg, summary_t *sum)
 static int
 request_framing(gw_http_msg_t *msg, const summary_t *sum)
 {
-    if (sum->hosts > 1 || (msg->minor == 1 && sum->hosts == 0)) {
+    /* a target with its own authority (absolute form, CONNECT's) decides
+     * and Host is ignored (RFC 9112 3.2.2): its absence is no ambiguity */
+    int own_authority = msg->target.data[0] != '/' && msg->target.data[0] != '*';
+
+    if (sum->hosts > 1 || (msg->minor == 1 && sum->hosts == 0 && !own_authority)) {
         return fail(msg, 400, sum->hosts ? "more than one Host" : "no Host");
     }
     if (sum->has_te) {

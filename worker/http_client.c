@@ -63,6 +63,7 @@ x_put(gw_http_x_t *x)
 static void on_client_event(gw_conn_t *c);
 static void on_client_timer(gw_timer_t *t);
 static void read_heads(gw_http_client_t *cl);
+static void log_exchange(gw_http_x_t *x, const gw_conn_t *c);
 
 static const gw_conf_listener_t *
 conf_of(const gw_http_client_t *cl)
@@ -169,6 +170,7 @@ gw_http_client_abort(gw_http_client_t *cl, const char *why, int err)
     gw_conn_log(GW_LOG_INFO, cl->conn, err, "%s", why);
     if (x) {
         x->status = x->status ? x->status : 499;
+        log_exchange(x, cl->conn);
         cl->x = NULL;
         x->client = NULL;
         gw_http_x_finish(x, 0);
@@ -221,7 +223,10 @@ on_client_timer(gw_timer_t *t)
         gw_http_x_respond(cl->x, 504, 0, NULL);
         return;
     }
-    gw_http_client_abort(cl, "send timeout", ETIMEDOUT);
+    /* a tunnel's timer is its idle_timeout */
+    gw_http_client_abort(cl, cl->x && cl->x->tunnel.side[0]
+                             ? "tunnel idle timeout" : "send timeout",
+                         ETIMEDOUT);
 }
 
 /*
@@ -254,8 +259,8 @@ on_client_event(gw_conn_t *c)
 
     if (cl->state == CL_BUSY) {
         if (gone_while_waiting(cl)) {
-            gw_http_client_abort(cl, "client closed the connection while "
-                                 "waiting for the origin", 0);
+            gw_http_client_abort(cl, "client closed the connection before "
+                                 "the origin answered", 0);
             return;
         }
         gw_http_x_pump(cl->x);
@@ -568,7 +573,10 @@ gw_http_x_respond(gw_http_x_t *x, int status, int close, const char *extra)
 {
     x->status = status;
     x->req = NULL;
-    x->tunneling = 0;                   /* an answer of ours ends a CONNECT */
+    /* an answer of ours ends a CONNECT, and its connection: what follows
+     * the head was meant for the tunnel */
+    close |= x->tunneling;
+    x->tunneling = 0;
     gw_http_x_release_upstream(x, 0);
     if (x->cl_out == NULL && (x->cl_out = gw_buf_get()) == NULL) {
         gw_http_client_abort(x->client, "out of memory", ENOMEM);
