@@ -88,14 +88,17 @@ gw_uri_parse_absolute(gw_str_t target, gw_uri_t *uri)
     const char *p = target.data, *end = target.data + target.len, *auth_end;
 
     memset(uri, 0, sizeof(*uri));
-    if (target.len < 7 || strncasecmp(p, "http://", 7) != 0) {
+    /* a fragment never goes on the wire (RFC 9112 3.2): a target with
+     * one was not written by a client we want to guess for */
+    if (target.len < 7 || strncasecmp(p, "http://", 7) != 0
+        || memchr(p, '#', target.len) != NULL) {
         return -1;
     }
     uri->scheme.data = p;
     uri->scheme.len = 4;
     p += 7;
-    for (auth_end = p; auth_end < end && *auth_end != '/' && *auth_end != '?'
-                       && *auth_end != '#'; auth_end++) {
+    for (auth_end = p; auth_end < end && *auth_end != '/' && *auth_end != '?';
+         auth_end++) {
         if (*auth_end == '@') {
             return -1;          /* userinfo */
         }
@@ -104,9 +107,7 @@ gw_uri_parse_absolute(gw_str_t target, gw_uri_t *uri)
         return -1;
     }
     if (auth_end < end && *auth_end != '/') {
-        /* a fragment is never sent; "http://h?q" would need a '/' we
-         * cannot slice in: both are refused */
-        return -1;
+        return -1;      /* "http://h?q" would need a '/' we cannot slice in */
     }
     if (auth_end == end) {
         uri->path.data = "/";           /* "http://h" (RFC 9112 3.2.1) */

@@ -4,11 +4,13 @@
  *   absolute-form    http://host[:port][/path][?query]   (GET, POST ...)
  *   authority-form   host:port                           (CONNECT)
  *
- * host is a name (letters, digits, '-', '.'), an IPv4 address or an IPv6
- * literal in brackets. Userinfo ("user@host") is refused: RFC 9110 4.2.4
- * deprecates it and it hides where a request really goes. So are a
- * fragment and a query without a path ("http://h?q"). Results are slices
- * of the target. Pure code.
+ * host is a name (letters, digits, '-', '.', and '_', which real names
+ * carry though DNS host names may not), an IPv4 address or an IPv6
+ * literal in brackets, checked by character only (the resolver or
+ * connect() judges the rest). Userinfo ("user@host") is refused: RFC 9110
+ * 4.2.4 deprecates it and it hides where a request really goes. So are a
+ * fragment anywhere and a query without a path ("http://h?q"). Results
+ * are slices of the target. Pure code.
  */
 #ifndef GW_URI_H
 #define GW_URI_H

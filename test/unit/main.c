@@ -41,6 +41,7 @@ main(void)
     }
     sr = srunner_create(addr_suite());
     srunner_add_suite(sr, buf_suite());
+    srunner_add_suite(sr, base64_suite());
     srunner_add_suite(sr, hash_suite());
     srunner_add_suite(sr, pool_suite());
     srunner_add_suite(sr, heap_suite());
@@ -52,6 +53,7 @@ main(void)
     srunner_add_suite(sr, udp_table_suite());
     srunner_add_suite(sr, http_suite());
     srunner_add_suite(sr, chunked_suite());
+    srunner_add_suite(sr, uri_suite());
     srunner_add_suite(sr, http_proxy_suite());
     srunner_add_suite(sr, http_route_suite());
     srunner_run_all(sr, CK_ENV);

@@ -7,6 +7,7 @@
 #include <check.h>
 
 Suite *addr_suite(void);
+Suite *base64_suite(void);
 Suite *buf_suite(void);
 Suite *chunked_suite(void);
 Suite *conf_suite(void);
@@ -21,5 +22,6 @@ Suite *timer_suite(void);
 Suite *udp_table_suite(void);
 Suite *units_suite(void);
 Suite *upstream_suite(void);
+Suite *uri_suite(void);
 
 #endif
