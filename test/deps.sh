@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test/deps.sh: make sure what `make test` needs is installed: the Check
-# library (Debian package check, with pkg-config), curl and ps (procps). Installs with
+# library (Debian package check, with pkg-config), curl, ps (procps), ip
+# (iproute2) and unshare (util-linux). Installs with
 # apt-get when missing and we can (root, or sudo without a password);
 # otherwise says exactly what to install and fails.
 set -u
@@ -9,6 +10,9 @@ need=()
 pkg-config --exists check 2>/dev/null || need+=(check pkg-config)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+# private networks for the name tests: ip (iproute2), unshare (util-linux)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "test/deps.sh: missing test dependencies: ${need[*]}"

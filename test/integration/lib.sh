@@ -22,12 +22,25 @@
 #   ok NAME, not_ok NAME WHY, check NAME CMD..., expect_eq NAME WANT GOT,
 #   bail WHY
 #
+# A test that sets PRIVATE_NET=1 before sourcing this file runs in network
+# and mount namespaces of its own (unshare -mn, as root): a loopback
+# nobody else uses (IPv4 and IPv6), /etc/resolv.conf naming 127.0.0.1:53,
+# where the test may start a dns_stub (dns_stub RULE...), and /etc/hosts
+# bind-mounted from $T/hosts (a copy of the real one, the test's to edit).
+#
 # Every process a test starts is stopped at exit by pid (TERM, then KILL
 # after a bound), with its descendants (the gateway's workers), even when
 # the test fails half-way. Nothing is killed by name.
 
 # test/run runs every *.sh here: run on its own, this file is no test
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+
+if [ "${PRIVATE_NET:-}" = 1 ] && [ -z "${GW_IN_PRIVATE_NET:-}" ]; then
+    # the same process (no fork): test/run's timeout and pid still hold
+    GW_IN_PRIVATE_NET=1 exec unshare -mn -- bash "$0" "$@"
+    echo "not ok - $(basename "$0" .sh): unshare -mn (util-linux, as root) runs it"
+    exit 1
+fi
 
 set -u
 : "${BUILD:=build}"
@@ -61,6 +74,21 @@ N_FAILED=0
 for bin in "$GW" "$TC" "$BK/tcp_backend" "$BK/freeport"; do
     [ -x "$bin" ] || { echo "not ok - $bin is built"; exit 1; }
 done
+
+# Inside the namespaces: loopback up, our resolv.conf and hosts in place.
+private_net_init() {
+    ip link set lo up || return 1
+    # one try, 3 s: no retry muddles what a slow answer means
+    printf 'nameserver 127.0.0.1\noptions timeout:3 attempts:1\n' >"$T/resolv.conf"
+    cp /etc/hosts "$T/hosts"
+    mount --bind "$T/resolv.conf" /etc/resolv.conf &&
+        mount --bind "$T/hosts" /etc/hosts
+}
+if [ -n "${GW_IN_PRIVATE_NET:-}" ] && ! private_net_init; then
+    echo "not ok - $TEST_NAME: a private network (ip link, mount --bind) is set up"
+    rm -rf "$T"
+    exit 1
+fi
 
 # ---- time and waiting -------------------------------------------------------
 
@@ -449,4 +477,21 @@ http_served() {
     out=$(curl -s -m 5 -w '\n%{http_code}' "$@" "$url") || return 1
     [ "${out##*$'\n'}" = 200 ] || return 1
     [ -z "$want" ] || [[ "$out" == *"$want"* ]]
+}
+
+# ---- names (PRIVATE_NET=1 tests) ----------------------------------------------------
+#
+#   dns_stub RULE...        the DNS server of the private network on
+#                           127.0.0.1:53 (rules: see test/backends/dns_stub.c),
+#                           waited for; its log is $T/dns.out
+#   dns_queries NAME [TYPE] queries it got for NAME (of TYPE, default A)
+
+dns_stub() {
+    [ -n "${GW_IN_PRIVATE_NET:-}" ] || bail "dns_stub runs in a private network (PRIVATE_NET=1)"
+    spawn dns "$BK/dns_stub" "$@"
+    wait_log "$T/dns.out" '^ready' 3000 || bail "dns_stub starts" "$(cat "$T/dns.out")"
+}
+
+dns_queries() {
+    grep -c "^query $1 ${2:-A}\$" "$T/dns.out" 2>/dev/null
 }
