@@ -10,9 +10,14 @@
 #   bench_wait_listen PORT PID                bounded polling, no sleeps
 #   bench_gateway 'handler tcp; proxy_pass 127.0.0.1:A;'      -> GW_PORT
 #   bench_nginx stream 'proxy_pass 127.0.0.1:A;'              -> NGX_PORT
+#   bench_haproxy 'LINES'  bench_tinyproxy 'LINES'    more reference paths
+#   bench_paths direct gateway tinyproxy      the paths, in order (default:
+#   bench_ref tinyproxy                       direct gateway nginx), and the
+#                                             one the ratios are against
+#                                             (default: nginx)
 #   bench_rounds "tcp bulk" measure_fn ORIGIN_PORT    interleaved rounds
 #   bench_report "tcp bulk" UNIT SCALE                table rows
-#   bench_target "tcp bulk" 1.5                       gateway/nginx target
+#   bench_target "tcp bulk" 1.5                       gateway/REF target
 #
 # measure_fn PATH PORT SECONDS sets REPLY to the number (higher is better)
 # and returns 0, or sets BENCH_ERR and returns 1; it may call bench_note.
@@ -35,7 +40,8 @@ ORIGIN=$BUILD/bench/origin
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 NGINX_STREAM_MODULE=${NGINX_STREAM_MODULE:-/usr/lib/nginx/modules/ngx_stream_module.so}
-BENCH_PATHS=(direct gateway nginx)
+BENCH_PATHS=(direct gateway nginx)     # bench_paths; in this order
+BENCH_REF=nginx                        # bench_ref: the "vs" column, targets
 
 BENCH_TMP=
 BENCH_PIDS=()           # every process we started, stopped at exit
@@ -47,6 +53,8 @@ declare -A BENCH_VALS   # path -> "v1 v2 fail v4 ..."
 declare -A BENCH_BROKEN # path -> why it is skipped
 declare -A BENCH_PORT   # path -> port its clients use
 declare -A BENCH_MEDIAN # path -> median (raw units) or empty
+declare -A BENCH_SRV    # path -> pid of the server behind it
+declare -A BENCH_SRV_WHAT # path -> what that pid is ("master process")
 
 bench_die() {
     echo "bench: ${BENCH_NAME:+$BENCH_NAME: }$*" >&2
@@ -269,7 +277,9 @@ bench_nginx_static() {  # MODULE: nginx was built with it (not dynamic)
     nginx -V 2>&1 | grep -q -- "--with-$1\( \|$\)"
 }
 
-bench_versions() {      # one line per tool that is installed
+# bench_versions [TOOL...]: one line per tool that is installed; tinyproxy
+# only when named (the scenarios' needs), so other runs print as before.
+bench_versions() {
     local v
     [ -x "$GATEWAY" ] && echo "gateway: $("$GATEWAY" -v 2>&1 | head -1)"
     command -v nginx >/dev/null 2>&1 && {
@@ -281,6 +291,11 @@ bench_versions() {      # one line per tool that is installed
     }
     command -v iperf3 >/dev/null 2>&1 && echo "iperf3:  $(iperf3 --version 2>&1 | head -1)"
     command -v wrk >/dev/null 2>&1 && echo "wrk:     $(wrk -v 2>&1 | head -1)"
+    case " $* " in
+        *" tinyproxy "*)
+            command -v tinyproxy >/dev/null 2>&1 &&
+                echo "tinyproxy: $(tinyproxy -v 2>&1 | head -1)" ;;
+    esac
     return 0
 }
 
@@ -305,7 +320,9 @@ bench_start_server() {
             return 0
         fi
         bench_stop "$REPLY"
-        grep -qi 'address already in use' "$log" "${BENCH_EXTRA_LOG:-/dev/null}" 2>/dev/null &&
+        # tinyproxy only says "Could not create listening sockets."
+        grep -qi -e 'address already in use' -e 'could not create listening sockets' \
+            "$log" "${BENCH_EXTRA_LOG:-/dev/null}" 2>/dev/null &&
             continue
         break
     done
@@ -348,6 +365,7 @@ bench_gateway() {
         bench_start_server gateway bench_gateway_conf "$GW_DIR/stderr.log" \
         "$GATEWAY" -c "$GW_DIR/gateway.conf"
     GW_PORT=$REPLY_PORT GW_PID=$REPLY
+    bench_register gateway "$GW_PORT" "$GW_PID"
 }
 
 NGX_DIR='' NGX_PORT='' NGX_PID='' NGX_MODULE='' NGX_SERVER=''
@@ -411,6 +429,7 @@ bench_nginx() {
         bench_start_server nginx bench_nginx_conf "$NGX_DIR/stderr.log" \
         nginx -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log"
     NGX_PORT=$REPLY_PORT NGX_PID=$REPLY
+    bench_register nginx "$NGX_PORT" "$NGX_PID"
 }
 
 HAP_DIR='' HAP_PORT='' HAP_PID='' HAP_LISTEN=''
@@ -432,7 +451,8 @@ EOF
 
 # bench_haproxy 'LINES': a third reference path (one thread), the `listen`
 # section's LINES (mode, options, server) on a free port. Sets HAP_PORT
-# HAP_PID and adds "haproxy" to the paths measured.
+# HAP_PID and adds "haproxy" to the paths measured (last) unless
+# bench_paths named it already.
 bench_haproxy() {
     local out
     HAP_LISTEN=$1
@@ -445,7 +465,82 @@ bench_haproxy() {
     bench_start_server haproxy bench_haproxy_conf "$HAP_DIR/stderr.log" \
         haproxy -db -f "$HAP_DIR/haproxy.cfg"
     HAP_PORT=$REPLY_PORT HAP_PID=$REPLY
-    BENCH_PATHS=(direct gateway nginx haproxy)
+    bench_register haproxy "$HAP_PORT" "$HAP_PID"
+    bench_add_path haproxy
+}
+
+TP_DIR='' TP_PORT='' TP_PID='' TP_LINES=''
+bench_tinyproxy_conf() {
+    {
+        echo "# written by bench/lib.sh for the $BENCH_NAME scenario"
+        # as root it wants a user to switch to; root keeps the files ours
+        [ "$(id -u)" -eq 0 ] && printf 'User root\nGroup root\n'
+        cat <<EOF
+Port       $1
+Listen     127.0.0.1
+Timeout    60
+MaxClients 1024
+LogFile    "$TP_DIR/tinyproxy.log"
+LogLevel   Critical
+PidFile    "$TP_DIR/tinyproxy.pid"
+EOF
+        if [ -n "$TP_LINES" ]; then
+            printf '%s\n' "$TP_LINES"
+        fi
+    } > "$TP_DIR/tinyproxy.conf"
+}
+
+# bench_tinyproxy 'LINES': tinyproxy (Debian package; one process, a thread
+# per client) in the foreground on a free port, its log in TP_DIR at level
+# Critical, LINES added to its configuration (e.g. ConnectPort; none
+# allows CONNECT to every port). Sets TP_PORT TP_PID TP_DIR and adds
+# "tinyproxy" to the paths measured (last) unless bench_paths named it.
+bench_tinyproxy() {
+    TP_LINES=$1
+    TP_DIR=$BENCH_TMP/tinyproxy
+    mkdir -p "$TP_DIR"
+    command -v tinyproxy >/dev/null 2>&1 || bench_die "tinyproxy is missing"
+    # no config check mode: a bad line shows in its output when it exits
+    BENCH_EXTRA_LOG=$TP_DIR/tinyproxy.log \
+        bench_start_server tinyproxy bench_tinyproxy_conf "$TP_DIR/stderr.log" \
+        tinyproxy -d -c "$TP_DIR/tinyproxy.conf"
+    TP_PORT=$REPLY_PORT TP_PID=$REPLY
+    bench_register tinyproxy "$TP_PORT" "$TP_PID" process
+    bench_add_path tinyproxy
+}
+
+# ------------------------------------------------------------ the paths
+
+# bench_register PATH PORT PID [WHAT]: PATH's clients use PORT; PID is
+# the server behind it (WHAT it is: "master process" unless told), and a
+# path whose server exits is failed from then on.
+bench_register() {
+    BENCH_PORT[$1]=$2
+    BENCH_SRV[$1]=$3
+    BENCH_SRV_WHAT[$1]=${4:-master process}
+}
+
+bench_add_path() {      # PATH: measured last, unless measured already
+    case " ${BENCH_PATHS[*]} " in
+        *" $1 "*) ;;
+        *) BENCH_PATHS+=("$1") ;;
+    esac
+}
+
+# bench_paths PATH...: the paths a scenario measures, in this order, each
+# round (default: direct gateway nginx). Call it before starting servers.
+bench_paths() {
+    [ $# -gt 0 ] || bench_die "bench_paths: no paths"
+    BENCH_PATHS=("$@")
+}
+
+# bench_ref PATH: the path the last column and the targets compare
+# gateway with (default: nginx).
+bench_ref() {
+    case " ${BENCH_PATHS[*]} " in
+        *" $1 "*) BENCH_REF=$1 ;;
+        *) bench_die "bench_ref: $1 is not one of the paths (${BENCH_PATHS[*]})" ;;
+    esac
 }
 
 # ------------------------------------------------------------ measuring
@@ -477,28 +572,21 @@ bench_ratio() {         # A B: "0.62x", or "-" when either is missing
 
 # The server behind a path is still up? Sets BENCH_BROKEN when not.
 bench_check_path() {    # PATH
-    local pid=
-    case $1 in
-        gateway) pid=$GW_PID ;;
-        nginx)   pid=$NGX_PID ;;
-        haproxy) pid=$HAP_PID ;;
-    esac
+    local pid=${BENCH_SRV[$1]:-} what=${BENCH_SRV_WHAT[$1]:-master process}
     [ -z "$pid" ] && return 0
     bench_alive "$pid" && return 0
-    BENCH_BROKEN[$1]="$1 master (pid $pid) exited"
-    bench_note "$1: the master process (pid $pid) exited during the run"
+    BENCH_BROKEN[$1]="$1 ${what% process} (pid $pid) exited"
+    bench_note "$1: the $what (pid $pid) exited during the run"
     return 1
 }
 
 # bench_rounds LABEL MEASURE_FN DIRECT_PORT: one warm-up per path (1 s,
 # not counted; a path whose warm-up fails is skipped), then ROUNDS rounds
-# of direct, gateway, nginx, each DURATION seconds.
+# of every path in BENCH_PATHS order (direct, gateway, nginx, ...), each
+# DURATION seconds. A path's port is the one its starter registered.
 bench_rounds() {
     local label=$1 fn=$2 path r line v
     BENCH_PORT[direct]=$3
-    BENCH_PORT[gateway]=$GW_PORT
-    BENCH_PORT[nginx]=$NGX_PORT
-    BENCH_PORT[haproxy]=$HAP_PORT
     for path in "${BENCH_PATHS[@]}"; do
         BENCH_VALS[$path]=
         BENCH_ROUND=warmup
@@ -506,7 +594,7 @@ bench_rounds() {
         if ! bench_check_path "$path"; then
             continue
         fi
-        if ! "$fn" "$path" "${BENCH_PORT[$path]}" 1; then
+        if ! "$fn" "$path" "${BENCH_PORT[$path]:-}" 1; then
             BENCH_BROKEN[$path]="warm-up failed: $BENCH_ERR"
             bench_note "$path: warm-up failed, path skipped: $BENCH_ERR"
         fi
@@ -519,7 +607,7 @@ bench_rounds() {
                 v=fail
             else
                 BENCH_ERR=
-                if "$fn" "$path" "${BENCH_PORT[$path]}" "$DURATION"; then
+                if "$fn" "$path" "${BENCH_PORT[$path]:-}" "$DURATION"; then
                     v=$REPLY
                     bench_check_path "$path" || v=fail
                 else
@@ -534,20 +622,27 @@ bench_rounds() {
     done
 }
 
-BENCH_HEADER_FMT='%-15s %-8s %-14s %-*s  %-10s %s\n'
+BENCH_HEADER_FMT='%-15s %-*s %-14s %-*s  %-10s %s\n'
 
 # bench_print_rows FILE: a header and the rows of FILE (separated by |:
-# scenario, path, median, rounds, vs direct, vs nginx), aligned.
+# scenario, path, median, rounds, vs direct, vs REF, and REF, the path of
+# that column: nginx when missing), aligned. The header is printed again
+# where REF changes from one row to the next.
 bench_print_rows() {
-    local width=25 l p m r d n
-    while IFS='|' read -r l p m r d n; do
+    local width=25 pw=8 l p m r d n ref shown=
+    while IFS='|' read -r l p m r d n ref; do
         [ ${#r} -gt $width ] && width=${#r}
+        [ ${#p} -gt $pw ] && pw=${#p}
     done < "$1"
-    # shellcheck disable=SC2059
-    printf "$BENCH_HEADER_FMT" scenario path median "$width" rounds "vs direct" "vs nginx"
-    while IFS='|' read -r l p m r d n; do
+    while IFS='|' read -r l p m r d n ref; do
+        ref=${ref:-nginx}
+        if [ "$ref" != "$shown" ]; then
+            # shellcheck disable=SC2059
+            printf "$BENCH_HEADER_FMT" scenario "$pw" path median "$width" rounds "vs direct" "vs $ref"
+            shown=$ref
+        fi
         # shellcheck disable=SC2059
-        printf "$BENCH_HEADER_FMT" "$l" "$p" "$m" "$width" "$r" "$d" "$n" | sed 's/ *$//'
+        printf "$BENCH_HEADER_FMT" "$l" "$pw" "$p" "$m" "$width" "$r" "$d" "$n" | sed 's/ *$//'
     done < "$1"
 }
 
@@ -577,15 +672,14 @@ bench_report() {
         else
             shown="n/a"
         fi
+        # every proxy against direct, and all but the reference against it
         vsd='' vsn=''
-        case $path in
-            gateway) vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]}")
-                     vsn=$(bench_ratio "$med" "${BENCH_MEDIAN[nginx]}") ;;
-            nginx)   vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]}") ;;
-            haproxy) vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]}")
-                     vsn=$(bench_ratio "$med" "${BENCH_MEDIAN[nginx]}") ;;
-        esac
-        echo "$label|$path|$shown|${rstr[$path]}|$vsd|$vsn" >> "$rows"
+        if [ "$path" != direct ]; then
+            vsd=$(bench_ratio "$med" "${BENCH_MEDIAN[direct]:-}")
+            [ "$path" != "$BENCH_REF" ] &&
+                vsn=$(bench_ratio "$med" "${BENCH_MEDIAN[$BENCH_REF]:-}")
+        fi
+        echo "$label|$path|$shown|${rstr[$path]}|$vsd|$vsn|$BENCH_REF" >> "$rows"
     done
     echo
     bench_print_rows "$rows"
@@ -593,6 +687,8 @@ bench_report() {
     bench_print_notes
     bench_log_summary gateway "$GW_DIR/error.log"
     bench_log_summary nginx "$NGX_DIR/error.log"
+    [ -n "$TP_DIR" ] && bench_log_summary tinyproxy "$TP_DIR/tinyproxy.log" tinyproxy
+    return 0
 }
 
 bench_print_notes() {
@@ -604,10 +700,18 @@ bench_print_notes() {
     done
 }
 
-# Warnings and worse in an error log (it is opened at level warn).
-bench_log_summary() {   # NAME FILE
+# Warnings and worse in an error log (it is opened at level warn). FORMAT
+# nginx (gateway's too: "DATE TIME [level] PID#TID: ...") or tinyproxy
+# ("LEVEL   Mon DD HH:MM:SS.mmm [PID]: ...", turned into the former).
+bench_log_summary() {   # NAME FILE [FORMAT]
     local name=$1 file=$2 n
     [ -s "$file" ] || return 0
+    if [ "${3:-nginx}" = tinyproxy ]; then
+        sed -E 's/^WARNING +/[warn] /; s/^ERROR +/[error] /; s/^CRITICAL +/[crit] /
+                s/^(\[[a-z]+\] )[A-Z][a-z]{2} +[0-9]+ [0-9:.]+ \[[0-9]+\]: /\1/' \
+            "$file" > "$file.summary"
+        file=$file.summary
+    fi
     n=$(grep -c -E '\[(warn|error|crit|alert|emerg)\]' "$file")
     [ "$n" -gt 0 ] || return 0
     echo "$name error log: $n lines at warn or worse, most frequent:"
@@ -617,17 +721,18 @@ bench_log_summary() {   # NAME FILE
         sed -E 's/127\.0\.0\.1:[0-9]+/127.0.0.1:N/g; s/[0-9]{4,}/N/g; s/(client|pid|process|fd) [0-9]+/\1 N/g' |
         cut -c1-200 | sort | uniq -c | sort -rn | head -8 | sed 's/^/  /'
     if [ "${KEEP_TMP:-0}" = 1 ]; then
-        echo "  (whole log: $file)"
+        echo "  (whole log: $2)"
     else
         echo "  (KEEP_TMP=1 keeps the whole log)"
     fi
 }
 
-# bench_target LABEL TARGET: gateway/nginx against TARGET, a line for the
-# summary (printed here when run without bench/run).
+# bench_target LABEL TARGET: gateway/REF (bench_ref, nginx by default)
+# against TARGET, a line for the summary (printed here when run without
+# bench/run); gateway against the other proxies follows in parentheses.
 bench_target() {
-    local label=$1 target=$2 ratio verdict
-    ratio=$(bench_ratio "${BENCH_MEDIAN[gateway]}" "${BENCH_MEDIAN[nginx]}")
+    local label=$1 target=$2 ratio verdict path
+    ratio=$(bench_ratio "${BENCH_MEDIAN[gateway]:-}" "${BENCH_MEDIAN[$BENCH_REF]:-}")
     if [ "$ratio" = - ]; then
         verdict=n/a
     elif awk -v r="${ratio%x}" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
@@ -635,10 +740,12 @@ bench_target() {
     else
         verdict=MISS
     fi
-    line=$(printf '%-15s gateway/nginx %-6s target %sx  %s' "$label" "$ratio" "$target" "$verdict")
-    if [ -n "${BENCH_MEDIAN[haproxy]:-}" ]; then
-        line="$line   (gateway/haproxy $(bench_ratio "${BENCH_MEDIAN[gateway]}" "${BENCH_MEDIAN[haproxy]}"))"
-    fi
+    line=$(printf '%-15s gateway/%s %-6s target %sx  %s' "$label" "$BENCH_REF" "$ratio" "$target" "$verdict")
+    for path in "${BENCH_PATHS[@]}"; do
+        case $path in direct|gateway|"$BENCH_REF") continue ;; esac
+        [ -n "${BENCH_MEDIAN[$path]:-}" ] &&
+            line="$line   (gateway/$path $(bench_ratio "${BENCH_MEDIAN[gateway]:-}" "${BENCH_MEDIAN[$path]}"))"
+    done
     if [ -n "${BENCH_SUMMARY:-}" ]; then
         echo "$line" >> "$BENCH_SUMMARY"
     else

@@ -25,7 +25,7 @@
 #include "worker/http_pool.h"
 #include "worker/listener.h"
 
-#define KEEPALIVE_PER_ORIGIN    8       /* idle connections per origin */
+#define KEEPALIVE_PER_ORIGIN    64      /* idle connections per origin address */
 #define KEEPALIVE_MS            60000
 
 static void route(gw_http_x_t *x);

@@ -697,7 +697,7 @@ body_bytes(conn_t *c, const char *p, size_t n)
 {
     sha256_update(&c->sha, p, n);
     c->body_len += n;
-    if (c->does == DO_ECHO) {
+    if (c->does == DO_ECHO && n > 0) {     /* memcpy(NULL, .., 0) is UB */
         grow(&c->echo, &c->echo_cap, c->echo_len + n);
         memcpy(c->echo + c->echo_len, p, n);
         c->echo_len += n;

@@ -218,6 +218,11 @@ sanitizer_reports() {
     for f in "$T"/asan.*; do
         [ -s "$f" ] && found="$found $f"
     done
+    # a report can also land on a process's stderr (a backend's $T/NAME.out)
+    for f in "$T"/*.out; do
+        [ -f "$f" ] && grep -qE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' "$f" \
+            && found="$found $f"
+    done
     [ -z "$found" ] && return 0
     echo "not ok - $TEST_NAME: no sanitizer reports"
     for f in $found; do
