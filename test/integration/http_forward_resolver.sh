@@ -74,6 +74,7 @@ expect_eq "an unknown name (NXDOMAIN): 502" 502 "$(status "gone.test:$P_O/")"
 check "... at once" test $(($(now_ms) - t0)) -lt 1000
 check "... logged as a resolving failure" has_line "$T/error.log" "cannot resolve the origin"
 expect_eq "a DNS server failure: 502" 502 "$(status "broken.test:$P_O/")"
+expect_eq "name.invalid (RFC 6761: never resolves): 502" 502 "$(status "name.invalid/")"
 n=$(dns_queries gone.test)
 status "gone.test:$P_O/" >/dev/null
 expect_eq "an unknown name is remembered a while (no second query)" "$n" "$(dns_queries gone.test)"
