@@ -30,6 +30,30 @@ gw_sockaddr_is_wildcard(const gw_sockaddr_t *a)
     return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
+/* The 4 bytes of an IPv4 address, or of an IPv4-mapped IPv6 one; NULL. */
+static const uint8_t *
+ipv4_bytes(const gw_sockaddr_t *a)
+{
+    if (a->sa.sa_family == AF_INET) {
+        return (const uint8_t *) &a->sin.sin_addr.s_addr;
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6.sin6_addr)) {
+        return a->sin6.sin6_addr.s6_addr + 12;
+    }
+    return NULL;
+}
+
+int
+gw_sockaddr_same_ip(const gw_sockaddr_t *a, const gw_sockaddr_t *b)
+{
+    const uint8_t *a4 = ipv4_bytes(a), *b4 = ipv4_bytes(b);
+
+    if (a4 || b4) {
+        return a4 && b4 && memcmp(a4, b4, 4) == 0;
+    }
+    return memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, 16) == 0;
+}
+
 int
 gw_sockaddr_eq(const gw_sockaddr_t *a, const gw_sockaddr_t *b)
 {

@@ -30,6 +30,9 @@ int gw_sockaddr_is_wildcard(const gw_sockaddr_t *a);
 /* Same family, address and port. */
 int gw_sockaddr_eq(const gw_sockaddr_t *a, const gw_sockaddr_t *b);
 
+/* The same IP, ports aside; an IPv4-mapped IPv6 address equals its IPv4. */
+int gw_sockaddr_same_ip(const gw_sockaddr_t *a, const gw_sockaddr_t *b);
+
 /* "127.0.0.1:80" or "[::1]:80" into buf (always NUL-terminated); length. */
 size_t gw_sockaddr_format(const gw_sockaddr_t *a, char *buf, size_t size);
 

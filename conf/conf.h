@@ -131,6 +131,8 @@ typedef struct gw_conf_listener {
     char               *access_log;             /* NULL: off */
     gw_conf_acl_t      *acl;
     unsigned            n_acl;
+    gw_conf_acl_t      *dst_acl;                /* allow_to, deny_to */
+    unsigned            n_dst_acl;
     gw_conf_auth_t     *auth;
     unsigned            n_auth;
     unsigned            udp_responses;          /* 0: any number */

@@ -571,17 +571,19 @@ set_acl(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
         unsigned n)
 {
     gw_conf_listener_t *ls = obj;
+    int                 to = strstr(d->name, "_to") != NULL;
+    gw_conf_acl_t     **list = to ? &ls->dst_acl : &ls->acl;
+    unsigned           *count = to ? &ls->n_dst_acl : &ls->n_acl;
     gw_conf_acl_t      *rule;
 
     (void) n;
-    rule = gw_pool_push(p->pool, (void **) &ls->acl, &ls->n_acl,
-                        sizeof(*rule));
+    rule = gw_pool_push(p->pool, (void **) list, count, sizeof(*rule));
     if (rule == NULL) {
         return "out of memory";
     }
     rule->allow = d->name[0] == 'a';
     if (gw_cidr_parse(args[0], &rule->cidr) != 0) {
-        ls->n_acl--;
+        (*count)--;
         snprintf(p->msg, sizeof(p->msg),
                  "has invalid value \"%s\" (expected CIDR, IP or all)",
                  args[0]);
@@ -595,16 +597,19 @@ print_acl(FILE *out, const void *obj, const gw_directive_t *d,
           const char *indent)
 {
     const gw_conf_listener_t *ls = obj;
+    const char               *to = strstr(d->name, "_to") ? "_to" : "";
+    const gw_conf_acl_t      *acl = *to ? ls->dst_acl : ls->acl;
+    unsigned                  n_acl = *to ? ls->n_dst_acl : ls->n_acl;
     char                      ip[GW_ADDR_STRLEN];
 
     if (d->name[0] != 'a') {
         return;     /* the allow row prints the whole list, in order */
     }
-    for (unsigned i = 0; i < ls->n_acl; i++) {
-        const gw_cidr_t *c = &ls->acl[i].cidr;
+    for (unsigned i = 0; i < n_acl; i++) {
+        const gw_cidr_t *c = &acl[i].cidr;
         gw_sockaddr_t    sa;
 
-        fprintf(out, "%s%s ", indent, ls->acl[i].allow ? "allow" : "deny");
+        fprintf(out, "%s%s%s ", indent, acl[i].allow ? "allow" : "deny", to);
         if (c->family == AF_UNSPEC) {
             fputs("all;\n", out);
             continue;
@@ -732,6 +737,8 @@ const gw_directive_t gw_directives[] = {
     { "access_log",           LSN,  A1,   ONE,   T_CUSTOM(set_access_log, print_str),       L(access_log),              "off",         ALL },
     { "allow",                LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
     { "deny",                 LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
+    { "allow_to",             LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          H(HTTP_FORWARD) | H(SOCKS5) },
+    { "deny_to",              LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          H(HTTP_FORWARD) | H(SOCKS5) },
     { "auth",                 LSN,  A1,   MULTI, T_CUSTOM(set_auth, print_auth),            0,                          NULL,          H(HTTP_FORWARD) | H(SOCKS5) },
     { "udp_responses",        LSN,  A1,   ONE,   T_UINT(range_count),                       L(udp_responses),           "0",           H(UDP) },
 

@@ -7,16 +7,18 @@
 #include "common/clock.h"
 #include "worker/access.h"
 
-/* Copy S into the line, escaping '"', '\\' and control bytes as \xHH. */
+/* Copy S into the line, escaping '"', '\\' and control bytes as \xHH
+ * (and spaces too, for a field that is not quoted: SPACE). */
 static size_t
-put_escaped(char *out, size_t size, const char *s)
+put_escaped(char *out, size_t size, const char *s, int space)
 {
     size_t n = 0;
 
     for ( ; *s && n + 5 < size; s++) {
         unsigned char c = (unsigned char) *s;
 
-        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f
+            || (space && c == ' ')) {
             n += (size_t) snprintf(out + n, size - n, "\\x%02X", c);
         } else {
             out[n++] = (char) c;
@@ -30,7 +32,7 @@ void
 gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
 {
     char     line[2048], client[GW_ADDR_STRLEN], upstream[GW_ADDR_STRLEN];
-    char     request[1024], dgrams[48] = "";
+    char     request[1024], dgrams[300] = "";
     uint64_t ms = gw_now_ms - a->start_ms;
     int      n;
 
@@ -41,7 +43,7 @@ gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
     if (a->upstream) {
         gw_sockaddr_format(a->upstream, upstream, sizeof(upstream));
     }
-    put_escaped(request, sizeof(request), a->request ? a->request : "-");
+    put_escaped(request, sizeof(request), a->request ? a->request : "-", 0);
     if (a->datagrams) {
         snprintf(dgrams, sizeof(dgrams), " %llu %llu",
                  (unsigned long long) a->dgrams_sent,
@@ -52,6 +54,15 @@ gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
                  (unsigned long long) (a->upstream_ms % 1000));
     } else if (a->http) {
         snprintf(dgrams, sizeof(dgrams), " -");
+    } else if (a->socks) {
+        char user[256], rep[4] = "-";
+
+        put_escaped(user, sizeof(user), a->user && *a->user ? a->user : "-",
+                    1);
+        if (a->rep >= 0) {
+            snprintf(rep, sizeof(rep), "%02x", (unsigned) a->rep & 0xff);
+        }
+        snprintf(dgrams, sizeof(dgrams), " %s %s", user, rep);
     }
     n = snprintf(line, sizeof(line),
                  "%s [%s] %s %s \"%s\" %d %llu %llu %llu.%03llu %s%s\n",

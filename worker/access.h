@@ -9,7 +9,9 @@
  * request line, or for a tunnel its target; "-" marks an empty field.
  * udp sessions add two fields: datagrams sent to and received from the
  * client; http requests one: the upstream's response time in seconds (to
- * its response head; "-" when no upstream was asked).
+ * its response head; "-" when no upstream was asked); socks5 sessions two:
+ * the user (RFC 1929; "-" without auth) and the reply code sent, two hex
+ * digits ("-" when none was).
  */
 #ifndef GW_ACCESS_H
 #define GW_ACCESS_H
@@ -33,6 +35,9 @@ typedef struct gw_access {
     unsigned             datagrams;     /* udp: add the datagram counts */
     uint64_t             dgrams_sent;
     uint64_t             dgrams_received;
+    unsigned             socks;         /* socks5: add user and reply */
+    const char          *user;          /* NULL or "": "-" */
+    int                  rep;           /* -1: "-" */
 } gw_access_t;
 
 /* Write the line to the listener's access log, if it has one. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -191,6 +192,22 @@ gw_conn_close(gw_conn_t *c)
     } else {
         uncounted_left++;
     }
+}
+
+int
+gw_conn_peer_gone(gw_conn_t *c, int eof_counts)
+{
+    char    byte;
+    ssize_t n;
+
+    if (!c->hup) {
+        return 0;           /* plain data waits in the socket: no call */
+    }
+    n = recv(c->fd, &byte, 1, MSG_PEEK);
+    if (n < 0) {
+        return errno != EAGAIN && errno != EWOULDBLOCK;
+    }
+    return n == 0 && eof_counts;
 }
 
 void

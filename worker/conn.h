@@ -109,6 +109,14 @@ void gw_conns_on_pressure(unsigned (*fn)(unsigned n));
 unsigned gw_conns_reclaim(unsigned n);
 
 /*
+ * Has the peer of C gone, while nothing reads C (its other half is not
+ * there yet)? Looks only once epoll saw a hang-up, with a peek that
+ * leaves queued bytes in place. A reset always counts; a FIN only when
+ * EOF_COUNTS (for a tunnel a FIN is a half-close, to be passed on).
+ */
+int gw_conn_peer_gone(gw_conn_t *c, int eof_counts);
+
+/*
  * Log about a connection, nginx style: "MESSAGE (ERR: text) while ACTION,
  * client: A, listener: L, upstream: U".
  */

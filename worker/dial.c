@@ -82,8 +82,9 @@ connected(gw_dial_t *d)
 
 /* The try failed: count it against the peer, close, try the next one. */
 static void
-failed(gw_dial_t *d, int status)
+failed(gw_dial_t *d, int status, int err)
 {
+    d->error = err;
     account(d, 1);
     gw_conn_close(d->conn);
     d->conn = NULL;
@@ -98,7 +99,7 @@ on_timeout(gw_timer_t *t)
     gw_dial_t *d = c->ctx;
 
     gw_conn_log(GW_LOG_ERROR, c, ETIMEDOUT, "upstream timed out");
-    failed(d, 504);
+    failed(d, 504, ETIMEDOUT);
 }
 
 static void
@@ -117,7 +118,7 @@ on_connect_event(gw_conn_t *c)
     }
     if (err != 0) {
         gw_conn_log(GW_LOG_ERROR, c, err, "connect() failed");
-        failed(d, 502);
+        failed(d, 502, err);
         return;
     }
     connected(d);
@@ -177,6 +178,7 @@ try_next(gw_dial_t *d)
         }
         d->conn = open_socket(d, &rc);
         if (d->conn == NULL) {
+            d->error = errno;
             account(d, 0);
             d->status = 502;
             finish(d, NULL);
@@ -193,6 +195,7 @@ try_next(gw_dial_t *d)
             return;
         }
         gw_conn_log(GW_LOG_ERROR, d->conn, rc, "connect() failed");
+        d->error = rc;
         account(d, 1);
         gw_conn_close(d->conn);
         d->conn = NULL;
@@ -214,6 +217,7 @@ init(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client, gw_dial_fn *done,
     d->addrs = NULL;
     d->n_addrs = d->next_addr = 0;
     d->status = 502;
+    d->error = 0;
     d->reserved = 1;
     d->timeout_ms = client->ls->conf->connect_timeout_ms;
 }

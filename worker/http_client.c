@@ -239,17 +239,9 @@ static int
 gone_while_waiting(const gw_http_client_t *cl)
 {
     const gw_http_x_t *x = cl->x;
-    char               byte;
-    ssize_t            n;
 
-    if (!cl->conn->hup || x->up || !(x->resolving || x->dialing)) {
-        return 0;
-    }
-    n = recv(cl->conn->fd, &byte, 1, MSG_PEEK);
-    if (n < 0) {
-        return errno != EAGAIN && errno != EWOULDBLOCK;
-    }
-    return n == 0 && !x->tunneling;
+    return !x->up && (x->resolving || x->dialing)
+           && gw_conn_peer_gone(cl->conn, !x->tunneling);
 }
 
 static void

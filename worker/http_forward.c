@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/uri.h"
+#include "worker/auth.h"
 #include "worker/http_exchange.h"
 #include "worker/http_pool.h"
 #include "worker/listener.h"
@@ -62,49 +63,26 @@ on_accept(gw_conn_t *c)
 
 /* ---- Proxy-Authorization ---------------------------------------------------- */
 
-/* Equal bytes, in time that depends only on the lengths. */
-static int
-same(const unsigned char *a, size_t alen, const char *b, size_t blen)
-{
-    unsigned char diff = (unsigned char) (alen != blen);
-    size_t        n = alen < blen ? alen : blen;
-
-    for (size_t i = 0; i < n; i++) {
-        diff |= a[i] ^ (unsigned char) b[i];
-    }
-    return diff == 0;
-}
-
-/* "Basic base64(user:password)" against every auth line, in full each. */
+/* "Basic base64(user:password)" against the auth lines. */
 static int
 authorized(const gw_conf_listener_t *conf, const gw_http_msg_t *req)
 {
     const gw_http_header_t *h = gw_http_find(req, "proxy-authorization");
-    unsigned char           cred[512];
-    int                     len, ok = 0;
+    char                    cred[512];
+    const char             *colon;
+    int                     len;
 
     if (h == NULL || h->value.len < 6
         || strncasecmp(h->value.data, "basic ", 6) != 0) {
         return 0;
     }
-    len = gw_base64_decode(h->value.data + 6, h->value.len - 6, cred,
-                           sizeof(cred));
-    if (len < 0) {
+    len = gw_base64_decode(h->value.data + 6, h->value.len - 6,
+                           (unsigned char *) cred, sizeof(cred));
+    if (len < 0 || (colon = memchr(cred, ':', (size_t) len)) == NULL) {
         return 0;
     }
-    for (unsigned i = 0; i < conf->n_auth; i++) {
-        const gw_conf_auth_t *a = &conf->auth[i];
-        size_t                ulen = strlen(a->user);
-        const unsigned char  *colon = memchr(cred, ':', (size_t) len);
-        size_t                clen = colon ? (size_t) (colon - cred) : (size_t) len;
-
-        ok |= same(cred, clen, a->user, ulen)
-              & (colon != NULL)
-              & same(colon ? colon + 1 : cred,
-                     colon ? (size_t) len - clen - 1 : 0,
-                     a->password, strlen(a->password));
-    }
-    return ok;
+    return gw_auth_check(conf, cred, (size_t) (colon - cred), colon + 1,
+                         (size_t) len - (size_t) (colon - cred) - 1);
 }
 
 /* ---- routing ------------------------------------------------------------------- */
@@ -198,6 +176,20 @@ on_dialed(gw_dial_t *d, gw_conn_t *up)
     }
 }
 
+/* Drop the addresses allow_to/deny_to refuse; how many are left. */
+static unsigned
+keep_allowed(const gw_conf_listener_t *conf, gw_resolve_t *r)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < r->n_addrs; i++) {
+        if (gw_acl_allows_to(conf, &r->addrs[i])) {
+            r->addrs[n++] = r->addrs[i];
+        }
+    }
+    return r->n_addrs = n;
+}
+
 static void
 on_resolved(gw_resolve_t *r, int status)
 {
@@ -209,6 +201,12 @@ on_resolved(gw_resolve_t *r, int status)
         gw_conn_log(GW_LOG_ERROR, x->client->conn, 0,
                     "cannot resolve the origin: %s", r->why ? r->why : "?");
         gw_http_x_respond(x, 502, 0, NULL);
+        return;
+    }
+    if (keep_allowed(x->client->conn->ls->conf, r) == 0) {
+        gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
+                    "destination forbidden by rule");
+        gw_http_x_respond(x, 403, 0, NULL);
         return;
     }
     connect_origin(x);

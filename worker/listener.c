@@ -41,15 +41,27 @@ noop(gw_conn_t *c)
     (void) c;
 }
 
-int
-gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a)
+static int
+acl_allows(const gw_conf_acl_t *rules, unsigned n, const gw_sockaddr_t *a)
 {
-    for (unsigned i = 0; i < conf->n_acl; i++) {
-        if (gw_cidr_match(&conf->acl[i].cidr, a)) {
-            return conf->acl[i].allow;
+    for (unsigned i = 0; i < n; i++) {
+        if (gw_cidr_match(&rules[i].cidr, a)) {
+            return rules[i].allow;
         }
     }
     return 1;
+}
+
+int
+gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a)
+{
+    return acl_allows(conf->acl, conf->n_acl, a);
+}
+
+int
+gw_acl_allows_to(const gw_conf_listener_t *conf, const gw_sockaddr_t *a)
+{
+    return acl_allows(conf->dst_acl, conf->n_dst_acl, a);
 }
 
 static void

@@ -44,4 +44,7 @@ void gw_listeners_resume(void);
 /* First matching allow/deny rule wins; no rule matching allows. */
 int gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);
 
+/* The same for destinations (allow_to / deny_to: http_forward, socks5). */
+int gw_acl_allows_to(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);
+
 #endif
