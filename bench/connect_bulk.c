@@ -1,6 +1,7 @@
 /*
- * bench/connect_bulk.c: one TCP stream of bulk data, straight or through
- * an HTTP proxy's CONNECT tunnel, and the source it reads from.
+ * bench/connect_bulk.c: one TCP stream of bulk data, straight, through an
+ * HTTP proxy's CONNECT tunnel or through a SOCKS5 proxy, and the source it
+ * reads from.
  *
  *   connect_bulk -l [-a ADDR] [-b BYTES] PORT
  *       the source: listens on ADDR:PORT (default 127.0.0.1) and sends
@@ -9,20 +10,27 @@
  *       A thread per connection; 30 s without progress ends it. Stops on
  *       TERM or INT.
  *
- *   connect_bulk [-c] -t SECONDS [-b BYTES] HOST PORT TARGET_HOST TARGET_PORT
+ *   connect_bulk [-c | -S [-u USER:PASS]] -t SECONDS [-b BYTES]
+ *                HOST PORT TARGET_HOST TARGET_PORT
  *       the client: with -c, connects to the proxy at HOST:PORT, sends
  *       "CONNECT TARGET_HOST:TARGET_PORT HTTP/1.1" (with Host), and wants a
- *       2xx answer within 10 s; without -c, connects to
- *       TARGET_HOST:TARGET_PORT itself (HOST and PORT are not used). Then
+ *       2xx answer within 10 s; with -S, connects to the SOCKS5 proxy at
+ *       HOST:PORT (RFC 1928): the greeting offering method 00 (no
+ *       authentication; with -u, 02 and the RFC 1929 login), then CONNECT
+ *       to TARGET_HOST:TARGET_PORT by IPv4 address (ATYP 01), and wants
+ *       the reply 00 (succeeded), each answer within 10 s; without -c or
+ *       -S, connects to TARGET_HOST:TARGET_PORT itself (HOST and PORT are
+ *       not used). Then
  *       it reads (BYTES at a time, default 262144) for SECONDS, counting
  *       the bytes, and prints one line:
  *
  *           bytes 12345678 seconds 5.000 bytes_per_sec 2469135.6
  *
- *       The clock starts at the end of the proxy's answer (at connect, for
- *       the direct path); bytes that came in with the answer count. Exit
- *       1, with a message on stderr, when the proxy refuses, the stream
- *       ends before SECONDS, or nothing arrives for 10 s.
+ *       The clock starts at the end of the proxy's answer (the SOCKS
+ *       reply; at connect, for the direct path); bytes that came in with
+ *       the answer count. Exit 1, with a message on stderr, when the proxy
+ *       refuses, the stream ends before SECONDS, or nothing arrives for
+ *       10 s.
  *
  * The number is what the receiving end counted, so socket buffers filled
  * but not yet read do not inflate it.
@@ -64,8 +72,8 @@ usage(void)
 {
     fprintf(stderr,
             "usage: connect_bulk -l [-a ADDR] [-b BYTES] PORT\n"
-            "       connect_bulk [-c] -t SECONDS [-b BYTES] HOST PORT"
-            " TARGET_HOST TARGET_PORT\n");
+            "       connect_bulk [-c | -S [-u USER:PASS]] -t SECONDS"
+            " [-b BYTES] HOST PORT TARGET_HOST TARGET_PORT\n");
 }
 
 static double
@@ -299,10 +307,121 @@ proxy_connect(int fd, const char *host, const char *port, size_t *extra)
     return 0;
 }
 
+/*
+ * Read exactly LEN bytes of a SOCKS answer (nothing past it: what follows
+ * is the stream, counted by the caller), each part within STALL_MS.
+ */
 static int
-client(int via_proxy, double secs, char **argv)
+socks_read(int fd, unsigned char *p, size_t len, const char *what)
 {
-    struct sockaddr_in sin;
+    size_t have = 0;
+
+    while (have < len) {
+        ssize_t n;
+
+        if (wait_in(fd, STALL_MS) != 0) {
+            fprintf(stderr, "connect_bulk: no %s from the SOCKS proxy: %s\n",
+                    what, strerror(errno));
+            return -1;
+        }
+        n = recv(fd, p + have, len - have, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            fprintf(stderr, "connect_bulk: the SOCKS proxy closed before its"
+                    " %s (%s, %zu of %zu bytes)\n", what,
+                    n < 0 ? strerror(errno) : "EOF", have, len);
+            return -1;
+        }
+        have += (size_t) n;
+    }
+    return 0;
+}
+
+static int
+socks_send(int fd, const unsigned char *p, size_t len, const char *what)
+{
+    if (send(fd, p, len, MSG_NOSIGNAL) != (ssize_t) len) {
+        fprintf(stderr, "connect_bulk: sending the SOCKS %s: %s\n", what,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * SOCKS5 (RFC 1928): greeting, the RFC 1929 login when USERPASS (USER:PASS)
+ * is given, CONNECT to HOST:PORT (IPv4), and a reply that says 00.
+ */
+static int
+socks_connect(int fd, const struct sockaddr_in *to, const char *userpass)
+{
+    unsigned char m[3 + 2 + 255 + 255];
+    const char   *colon = userpass ? strchr(userpass, ':') : NULL;
+    size_t        ul, pl, need;
+
+    m[0] = 5;
+    m[1] = 1;
+    m[2] = userpass ? 2 : 0;
+    if (socks_send(fd, m, 3, "greeting") != 0
+        || socks_read(fd, m, 2, "method selection") != 0) {
+        return -1;
+    }
+    if (m[0] != 5 || m[1] != (userpass ? 2 : 0)) {
+        fprintf(stderr, "connect_bulk: SOCKS method refused: %02x %02x\n",
+                m[0], m[1]);
+        return -1;
+    }
+    if (userpass) {
+        ul = (size_t) (colon - userpass);
+        pl = strlen(colon + 1);
+        m[0] = 1;
+        m[1] = (unsigned char) ul;
+        memcpy(m + 2, userpass, ul);
+        m[2 + ul] = (unsigned char) pl;
+        memcpy(m + 3 + ul, colon + 1, pl);
+        if (socks_send(fd, m, 3 + ul + pl, "login") != 0
+            || socks_read(fd, m, 2, "login status") != 0) {
+            return -1;
+        }
+        if (m[0] != 1 || m[1] != 0) {
+            fprintf(stderr, "connect_bulk: SOCKS login refused: %02x %02x\n",
+                    m[0], m[1]);
+            return -1;
+        }
+    }
+    m[0] = 5;                   /* VER CMD=CONNECT RSV ATYP=IPv4 ADDR PORT */
+    m[1] = 1;
+    m[2] = 0;
+    m[3] = 1;
+    memcpy(m + 4, &to->sin_addr, 4);
+    memcpy(m + 8, &to->sin_port, 2);
+    if (socks_send(fd, m, 10, "CONNECT request") != 0
+        || socks_read(fd, m, 5, "CONNECT reply") != 0) {
+        return -1;
+    }
+    if (m[0] != 5 || m[1] != 0) {
+        fprintf(stderr, "connect_bulk: SOCKS CONNECT refused: reply %02x %02x\n",
+                m[0], m[1]);
+        return -1;
+    }
+    switch (m[3]) {             /* the rest of BND.ADDR, and BND.PORT */
+    case 1: need = 4 - 1 + 2; break;
+    case 3: need = m[4] + 2; break;
+    case 4: need = 16 - 1 + 2; break;
+    default:
+        fprintf(stderr, "connect_bulk: SOCKS reply with address type %02x\n",
+                m[3]);
+        return -1;
+    }
+    return socks_read(fd, m + 5, need, "CONNECT reply");
+}
+
+static int
+client(int via_proxy, const char *socks_auth, double secs, char **argv)
+{
+    struct sockaddr_in sin, target;
     const char        *host = via_proxy ? argv[0] : argv[2];
     const char        *port = via_proxy ? argv[1] : argv[3];
     size_t             extra = 0;
@@ -313,7 +432,10 @@ client(int via_proxy, double secs, char **argv)
     if (parse_addr(host, port, &sin) != 0) {
         return 2;
     }
-    if (via_proxy) {
+    if (via_proxy == 'S' && parse_addr(argv[2], argv[3], &target) != 0) {
+        return 2;
+    }
+    if (via_proxy == 'c') {
         uint16_t p;
 
         if (parse_port(argv[3], &p) != 0) {
@@ -332,7 +454,10 @@ client(int via_proxy, double secs, char **argv)
                 strerror(errno));
         return 1;
     }
-    if (via_proxy && proxy_connect(fd, argv[2], argv[3], &extra) != 0) {
+    if (via_proxy == 'c' && proxy_connect(fd, argv[2], argv[3], &extra) != 0) {
+        return 1;
+    }
+    if (via_proxy == 'S' && socks_connect(fd, &target, socks_auth) != 0) {
         return 1;
     }
     total = extra;
@@ -378,13 +503,13 @@ client(int via_proxy, double secs, char **argv)
 int
 main(int argc, char **argv)
 {
-    const char *addr = "127.0.0.1";
+    const char *addr = "127.0.0.1", *socks_auth = NULL, *colon;
     double      secs = 0;
     long        bytes = 0;
     char       *end;
     int         opt, listen_mode = 0, via_proxy = 0;
 
-    while ((opt = getopt(argc, argv, "a:b:clt:h")) != -1) {
+    while ((opt = getopt(argc, argv, "a:b:clSt:u:h")) != -1) {
         switch (opt) {
         case 'a':
             addr = optarg;
@@ -397,7 +522,22 @@ main(int argc, char **argv)
             }
             break;
         case 'c':
-            via_proxy = 1;
+        case 'S':
+            if (via_proxy && via_proxy != opt) {
+                fprintf(stderr, "connect_bulk: -c or -S, not both\n");
+                return 2;
+            }
+            via_proxy = opt;
+            break;
+        case 'u':
+            colon = strchr(optarg, ':');
+            if (colon == NULL || colon == optarg || colon[1] == '\0'
+                || colon - optarg > 255 || strlen(colon + 1) > 255) {
+                fprintf(stderr, "connect_bulk: -u wants USER:PASS (1..255"
+                        " bytes each)\n");
+                return 2;
+            }
+            socks_auth = optarg;
             break;
         case 'l':
             listen_mode = 1;
@@ -423,15 +563,15 @@ main(int argc, char **argv)
     }
     memset(buf, 'x', buf_size);
     if (listen_mode) {
-        if (via_proxy || secs > 0 || optind != argc - 1) {
+        if (via_proxy || socks_auth || secs > 0 || optind != argc - 1) {
             usage();
             return 2;
         }
         return source(addr, argv[optind]);
     }
-    if (secs <= 0 || optind != argc - 4) {
+    if (secs <= 0 || optind != argc - 4 || (socks_auth && via_proxy != 'S')) {
         usage();
         return 2;
     }
-    return client(via_proxy, secs, argv + optind);
+    return client(via_proxy, socks_auth, secs, argv + optind);
 }

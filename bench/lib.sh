@@ -11,13 +11,17 @@
 #   bench_gateway 'handler tcp; proxy_pass 127.0.0.1:A;'      -> GW_PORT
 #   bench_nginx stream 'proxy_pass 127.0.0.1:A;'              -> NGX_PORT
 #   bench_haproxy 'LINES'  bench_tinyproxy 'LINES'    more reference paths
+#   bench_danted 'LINES'   bench_microsocks [ARGS]    (SOCKS5 peers)
 #   bench_paths direct gateway tinyproxy      the paths, in order (default:
 #   bench_ref tinyproxy                       direct gateway nginx), and the
 #                                             one the ratios are against
 #                                             (default: nginx)
+#   bench_optional gateway                    a path that may not start:
+#                                             skipped then, not fatal
 #   bench_rounds "tcp bulk" measure_fn ORIGIN_PORT    interleaved rounds
 #   bench_report "tcp bulk" UNIT SCALE                table rows
 #   bench_target "tcp bulk" 1.5                       gateway/REF target
+#   bench_target "socks5 connect" 2 microsocks:1.3    and more targets
 #
 # measure_fn PATH PORT SECONDS sets REPLY to the number (higher is better)
 # and returns 0, or sets BENCH_ERR and returns 1; it may call bench_note.
@@ -55,6 +59,8 @@ declare -A BENCH_PORT   # path -> port its clients use
 declare -A BENCH_MEDIAN # path -> median (raw units) or empty
 declare -A BENCH_SRV    # path -> pid of the server behind it
 declare -A BENCH_SRV_WHAT # path -> what that pid is ("master process")
+declare -A BENCH_OPTIONAL # path -> 1: failing to start skips it (bench_optional)
+DANTED=${DANTED:-$(command -v danted 2>/dev/null || echo /usr/sbin/danted)}
 
 bench_die() {
     echo "bench: ${BENCH_NAME:+$BENCH_NAME: }$*" >&2
@@ -241,8 +247,9 @@ bench_can_install() {
 }
 
 # bench_need TOOL...: each of nginx, nginx-stream (the stream module),
-# iperf3, wrk (or any command named as its Debian package) is there, or
-# installed with apt-get (saying so), or we die saying what to install.
+# danted (Debian package dante-server), iperf3, wrk, microsocks (or any
+# command named as its Debian package) is there, or installed with
+# apt-get (saying so), or we die saying what to install.
 bench_need() {
     local t pkgs=() missing=()
     for t in "$@"; do
@@ -252,6 +259,9 @@ bench_need() {
                 command -v nginx >/dev/null 2>&1 || pkgs+=(nginx)
                 [ -e "$NGINX_STREAM_MODULE" ] || bench_nginx_static stream ||
                     pkgs+=(libnginx-mod-stream) ;;
+            danted|dante-server)
+                [ -x "$DANTED" ] || command -v danted >/dev/null 2>&1 ||
+                    pkgs+=(dante-server) ;;
             *)            command -v "$t" >/dev/null 2>&1 || pkgs+=("$t") ;;
         esac
     done
@@ -271,14 +281,16 @@ bench_need() {
             bench_die "apt-get install -y ${missing[*]} failed: install them by hand"
     fi
     echo "bench: installed ${missing[*]}"
+    [ -x "$DANTED" ] || DANTED=$(command -v danted 2>/dev/null || echo /usr/sbin/danted)
 }
 
 bench_nginx_static() {  # MODULE: nginx was built with it (not dynamic)
     nginx -V 2>&1 | grep -q -- "--with-$1\( \|$\)"
 }
 
-# bench_versions [TOOL...]: one line per tool that is installed; tinyproxy
-# only when named (the scenarios' needs), so other runs print as before.
+# bench_versions [TOOL...]: one line per tool that is installed; tinyproxy,
+# danted and microsocks only when named (the scenarios' needs), so other
+# runs print as before.
 bench_versions() {
     local v
     [ -x "$GATEWAY" ] && echo "gateway: $("$GATEWAY" -v 2>&1 | head -1)"
@@ -296,6 +308,17 @@ bench_versions() {
             command -v tinyproxy >/dev/null 2>&1 &&
                 echo "tinyproxy: $(tinyproxy -v 2>&1 | head -1)" ;;
     esac
+    case " $* " in
+        *" danted "*|*" dante-server "*)
+            [ -x "$DANTED" ] &&
+                echo "danted:  $("$DANTED" -v 2>&1 | head -1 | sed 's/ *Copyright.*//')" ;;
+    esac
+    case " $* " in
+        *" microsocks "*)
+            # it has no version option
+            command -v microsocks >/dev/null 2>&1 &&
+                echo "microsocks: $(dpkg-query -W -f '${Version}' microsocks 2>/dev/null || echo '?') (Debian package; no version option)" ;;
+    esac
     return 0
 }
 
@@ -304,17 +327,25 @@ bench_versions() {
 # Start a process whose config names its port; retry with another port
 # when the port was taken between picking it and binding it.
 #   bench_start_server LABEL WRITE_CONF_FN LOG CMD...
-# WRITE_CONF_FN PORT writes the config; the port ends in REPLY_PORT and
-# the pid in REPLY.
+# WRITE_CONF_FN PORT writes the config (":" for none); the port ends in
+# REPLY_PORT and the pid in REPLY. An argument @PORT@ in CMD is replaced
+# by the port (for a server without a config file). LABEL is the path's
+# name: when it does not start, the scenario ends, unless the path is
+# optional (bench_optional): then it is skipped and this returns 1.
 bench_start_server() {
-    local label=$1 write=$2 log=$3 port
+    local label=$1 write=$2 log=$3 port a cmd
     shift 3
     for _ in 1 2 3; do
         bench_free_port
         port=$FREE_PORT
         [ -n "${BENCH_EXTRA_LOG:-}" ] && : > "$BENCH_EXTRA_LOG"
         "$write" "$port" || bench_die "$label: cannot write its configuration"
-        bench_start "$log" "$@"
+        cmd=()
+        for a in "$@"; do
+            [ "$a" = @PORT@ ] && a=$port
+            cmd+=("$a")
+        done
+        bench_start "$log" "${cmd[@]}"
         if bench_wait_listen "$port" "$REPLY" 10 "${BENCH_PROTO:-tcp}"; then
             REPLY_PORT=$port
             return 0
@@ -326,9 +357,37 @@ bench_start_server() {
             continue
         break
     done
+    if [ -n "${BENCH_OPTIONAL[$label]:-}" ]; then
+        bench_start_failed "$label" "it did not start listening on 127.0.0.1:$port: $(
+            cat "$log" "${BENCH_EXTRA_LOG:-/dev/null}" 2>/dev/null | tail -3)"
+        return 1
+    fi
     echo "bench: $BENCH_NAME: $label did not start listening on 127.0.0.1:$port; its output:" >&2
     sed 's/^/  | /' "$log" "${BENCH_EXTRA_LOG:-/dev/null}" 2>/dev/null | tail -20 >&2
     exit 1
+}
+
+# bench_optional PATH...: these paths may fail to start (e.g. gateway
+# with a handler not there yet): such a path is skipped, its rounds shown
+# as `fail` with the reason in the notes, as when its warm-up fails,
+# instead of ending the scenario. Call it before starting servers.
+bench_optional() {
+    local p
+    for p in "$@"; do
+        BENCH_OPTIONAL[$p]=1
+    done
+}
+
+# bench_start_failed PATH WHY: PATH's server could not be started. Dies,
+# unless PATH is optional: then it is skipped (returns 1 all the same).
+bench_start_failed() {
+    local why
+    [ -n "${BENCH_OPTIONAL[$1]:-}" ] || bench_die "$2"
+    why=$(printf '%s' "$2" | tr -s '\n' ' ' | cut -c1-300)
+    BENCH_BROKEN[$1]="did not start: $why"
+    bench_note "$1: did not start, path skipped: $why"
+    echo "bench: $BENCH_NAME: $1 did not start, path skipped: $why" >&2
+    return 1
 }
 
 GW_DIR='' GW_PORT='' GW_PID='' GW_LISTENER=''
@@ -359,11 +418,12 @@ bench_gateway() {
     [ -x "$GATEWAY" ] || bench_die "$GATEWAY is missing: run make (or make bench)"
     bench_gateway_conf 1
     if ! out=$("$GATEWAY" -t -c "$GW_DIR/gateway.conf" 2>&1); then
-        bench_die "gateway rejects its configuration: $out"
+        bench_start_failed gateway "gateway rejects its configuration: $out"
+        return 1
     fi
     BENCH_EXTRA_LOG=$GW_DIR/error.log \
         bench_start_server gateway bench_gateway_conf "$GW_DIR/stderr.log" \
-        "$GATEWAY" -c "$GW_DIR/gateway.conf"
+        "$GATEWAY" -c "$GW_DIR/gateway.conf" || return 1
     GW_PORT=$REPLY_PORT GW_PID=$REPLY
     bench_register gateway "$GW_PORT" "$GW_PID"
 }
@@ -422,12 +482,13 @@ bench_nginx() {
     mkdir -p "$NGX_DIR"
     bench_nginx_conf 1
     if ! out=$(nginx -t -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log" 2>&1); then
-        bench_die "nginx rejects its configuration: $out"
+        bench_start_failed nginx "nginx rejects its configuration: $out"
+        return 1
     fi
     : > "$NGX_DIR/error.log"
     BENCH_EXTRA_LOG=$NGX_DIR/error.log \
         bench_start_server nginx bench_nginx_conf "$NGX_DIR/stderr.log" \
-        nginx -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log"
+        nginx -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log" || return 1
     NGX_PORT=$REPLY_PORT NGX_PID=$REPLY
     bench_register nginx "$NGX_PORT" "$NGX_PID"
 }
@@ -459,14 +520,15 @@ bench_haproxy() {
     HAP_DIR=$BENCH_TMP/haproxy
     mkdir -p "$HAP_DIR"
     bench_haproxy_conf 1
+    bench_add_path haproxy
     if ! out=$(haproxy -c -f "$HAP_DIR/haproxy.cfg" 2>&1); then
-        bench_die "haproxy rejects its configuration: $out"
+        bench_start_failed haproxy "haproxy rejects its configuration: $out"
+        return 1
     fi
     bench_start_server haproxy bench_haproxy_conf "$HAP_DIR/stderr.log" \
-        haproxy -db -f "$HAP_DIR/haproxy.cfg"
+        haproxy -db -f "$HAP_DIR/haproxy.cfg" || return 1
     HAP_PORT=$REPLY_PORT HAP_PID=$REPLY
     bench_register haproxy "$HAP_PORT" "$HAP_PID"
-    bench_add_path haproxy
 }
 
 TP_DIR='' TP_PORT='' TP_PID='' TP_LINES=''
@@ -500,13 +562,78 @@ bench_tinyproxy() {
     TP_DIR=$BENCH_TMP/tinyproxy
     mkdir -p "$TP_DIR"
     command -v tinyproxy >/dev/null 2>&1 || bench_die "tinyproxy is missing"
+    bench_add_path tinyproxy
     # no config check mode: a bad line shows in its output when it exits
     BENCH_EXTRA_LOG=$TP_DIR/tinyproxy.log \
         bench_start_server tinyproxy bench_tinyproxy_conf "$TP_DIR/stderr.log" \
-        tinyproxy -d -c "$TP_DIR/tinyproxy.conf"
+        tinyproxy -d -c "$TP_DIR/tinyproxy.conf" || return 1
     TP_PORT=$REPLY_PORT TP_PID=$REPLY
     bench_register tinyproxy "$TP_PORT" "$TP_PID" process
-    bench_add_path tinyproxy
+}
+
+DANTE_DIR='' DANTE_PORT='' DANTE_PID='' DANTE_LINES=''
+bench_danted_conf() {
+    {
+        echo "# written by bench/lib.sh for the $BENCH_NAME scenario"
+        printf 'logoutput:    %s\n' "$DANTE_DIR/danted.log"
+        printf 'internal:     127.0.0.1 port = %s\n' "$1"
+        printf 'external:     127.0.0.1\n'
+        printf 'socksmethod:  none\n'
+        printf 'clientmethod: none\n'
+        # as root it does most of its work as user.unprivileged
+        [ "$(id -u)" -eq 0 ] &&
+            printf 'user.privileged:   root\nuser.unprivileged: nobody\n'
+        if [ -n "$DANTE_LINES" ]; then
+            printf '%s\n' "$DANTE_LINES"
+        fi
+        printf 'client pass { from: 127.0.0.0/8 to: 0/0 }\n'
+        printf 'socks pass  { from: 127.0.0.0/8 to: 0/0 command: connect }\n'
+    } > "$DANTE_DIR/danted.conf"
+}
+
+# bench_danted 'LINES': Dante's SOCKS server (Debian package dante-server)
+# in the foreground on a free port, `danted -f FILE -N 1 -p PIDFILE` (its
+# pid file in DANTE_DIR, not /var/run/danted.pid): one mother
+# process, which forks its negotiate, request and io children as the load
+# asks (Dante has no one-process mode). No authentication, CONNECT from
+# 127.0.0.0/8 to anywhere, its log in DANTE_DIR; LINES are server settings
+# added before the rules. Sets DANTE_PORT DANTE_PID DANTE_DIR and adds
+# "dante" to the paths measured (last) unless bench_paths named it.
+bench_danted() {
+    local out
+    DANTE_LINES=$1
+    DANTE_DIR=$BENCH_TMP/dante
+    mkdir -p "$DANTE_DIR"
+    bench_add_path dante
+    [ -x "$DANTED" ] || { bench_start_failed dante "danted is missing"; return 1; }
+    bench_danted_conf 1
+    if ! out=$("$DANTED" -V -f "$DANTE_DIR/danted.conf" 2>&1); then
+        bench_start_failed dante "danted rejects its configuration: $out"
+        return 1
+    fi
+    BENCH_EXTRA_LOG=$DANTE_DIR/danted.log \
+        bench_start_server dante bench_danted_conf "$DANTE_DIR/stderr.log" \
+        "$DANTED" -f "$DANTE_DIR/danted.conf" -N 1 -p "$DANTE_DIR/danted.pid" || return 1
+    DANTE_PORT=$REPLY_PORT DANTE_PID=$REPLY
+    bench_register dante "$DANTE_PORT" "$DANTE_PID" "mother process"
+}
+
+MS_DIR='' MS_PORT='' MS_PID=''
+# bench_microsocks [ARGS...]: microsocks (Debian package; one process, a
+# thread per client) on a free port, `microsocks -i 127.0.0.1 -p PORT
+# ARGS...` (e.g. -u USER -P PASS; no config file), its output in MS_DIR.
+# Sets MS_PORT MS_PID and adds "microsocks" to the paths measured (last)
+# unless bench_paths named it.
+bench_microsocks() {
+    MS_DIR=$BENCH_TMP/microsocks
+    mkdir -p "$MS_DIR"
+    bench_add_path microsocks
+    command -v microsocks >/dev/null 2>&1 ||
+        { bench_start_failed microsocks "microsocks is missing"; return 1; }
+    bench_start_server microsocks : "$MS_DIR/stderr.log" \
+        microsocks -i 127.0.0.1 -p @PORT@ "$@" || return 1
+    MS_PORT=$REPLY_PORT MS_PID=$REPLY
+    bench_register microsocks "$MS_PORT" "$MS_PID" process
 }
 
 # ------------------------------------------------------------ the paths
@@ -581,7 +708,8 @@ bench_check_path() {    # PATH
 }
 
 # bench_rounds LABEL MEASURE_FN DIRECT_PORT: one warm-up per path (1 s,
-# not counted; a path whose warm-up fails is skipped), then ROUNDS rounds
+# not counted; a path whose warm-up fails, or whose server did not start,
+# is skipped), then ROUNDS rounds
 # of every path in BENCH_PATHS order (direct, gateway, nginx, ...), each
 # DURATION seconds. A path's port is the one its starter registered.
 bench_rounds() {
@@ -591,7 +719,7 @@ bench_rounds() {
         BENCH_VALS[$path]=
         BENCH_ROUND=warmup
         BENCH_ERR=
-        if ! bench_check_path "$path"; then
+        if [ -n "${BENCH_BROKEN[$path]:-}" ] || ! bench_check_path "$path"; then
             continue
         fi
         if ! "$fn" "$path" "${BENCH_PORT[$path]:-}" 1; then
@@ -688,6 +816,8 @@ bench_report() {
     bench_log_summary gateway "$GW_DIR/error.log"
     bench_log_summary nginx "$NGX_DIR/error.log"
     [ -n "$TP_DIR" ] && bench_log_summary tinyproxy "$TP_DIR/tinyproxy.log" tinyproxy
+    [ -n "$DANTE_DIR" ] && bench_log_summary dante "$DANTE_DIR/danted.log" dante
+    [ -n "$MS_DIR" ] && bench_log_summary microsocks "$MS_DIR/stderr.log" microsocks
     return 0
 }
 
@@ -701,17 +831,31 @@ bench_print_notes() {
 }
 
 # Warnings and worse in an error log (it is opened at level warn). FORMAT
-# nginx (gateway's too: "DATE TIME [level] PID#TID: ...") or tinyproxy
-# ("LEVEL   Mon DD HH:MM:SS.mmm [PID]: ...", turned into the former).
+# nginx (gateway's too: "DATE TIME [level] PID#TID: ..."), tinyproxy
+# ("LEVEL   Mon DD HH:MM:SS.mmm [PID]: ..."), dante ("Mon DD HH:MM:SS
+# (EPOCH) danted[PID]: level: ...") or microsocks (its stderr: a line
+# "client[FD] ADDR: connected to ADDR:PORT" for every connection, which
+# is not counted, and perror()'s messages, which are), the last three
+# turned into the first.
 bench_log_summary() {   # NAME FILE [FORMAT]
     local name=$1 file=$2 n
     [ -s "$file" ] || return 0
-    if [ "${3:-nginx}" = tinyproxy ]; then
-        sed -E 's/^WARNING +/[warn] /; s/^ERROR +/[error] /; s/^CRITICAL +/[crit] /
-                s/^(\[[a-z]+\] )[A-Z][a-z]{2} +[0-9]+ [0-9:.]+ \[[0-9]+\]: /\1/' \
-            "$file" > "$file.summary"
-        file=$file.summary
-    fi
+    case ${3:-nginx} in
+        tinyproxy)
+            sed -E 's/^WARNING +/[warn] /; s/^ERROR +/[error] /; s/^CRITICAL +/[crit] /
+                    s/^(\[[a-z]+\] )[A-Z][a-z]{2} +[0-9]+ [0-9:.]+ \[[0-9]+\]: /\1/' \
+                "$file" > "$file.summary"
+            file=$file.summary ;;
+        dante)
+            sed -E 's/^[A-Z][a-z]{2} +[0-9]+ [0-9:]+ \([0-9.]+\) danted\[[0-9]+\]: //
+                    s/^warning: /[warn] /; s/^error: /[error] /; s/^alert: /[alert] /
+                    s/^(crit|emerg): /[\1] /' "$file" > "$file.summary"
+            file=$file.summary ;;
+        microsocks)
+            grep -v -E '^client\[[0-9]+\] [^ ]+: connected to ' "$file" |
+                sed 's/^/[error] /' > "$file.summary"
+            file=$file.summary ;;
+    esac
     n=$(grep -c -E '\[(warn|error|crit|alert|emerg)\]' "$file")
     [ "$n" -gt 0 ] || return 0
     echo "$name error log: $n lines at warn or worse, most frequent:"
@@ -727,24 +871,49 @@ bench_log_summary() {   # NAME FILE [FORMAT]
     fi
 }
 
-# bench_target LABEL TARGET: gateway/REF (bench_ref, nginx by default)
-# against TARGET, a line for the summary (printed here when run without
-# bench/run); gateway against the other proxies follows in parentheses.
-bench_target() {
-    local label=$1 target=$2 ratio verdict path
-    ratio=$(bench_ratio "${BENCH_MEDIAN[gateway]:-}" "${BENCH_MEDIAN[$BENCH_REF]:-}")
-    if [ "$ratio" = - ]; then
-        verdict=n/a
-    elif awk -v r="${ratio%x}" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
-        verdict=PASS
+bench_verdict() {        # RATIO TARGET: PASS, MISS, or n/a (no ratio)
+    if [ "$1" = - ]; then
+        echo n/a
+    elif awk -v r="${1%x}" -v t="$2" 'BEGIN { exit !(r >= t) }'; then
+        echo PASS
     else
-        verdict=MISS
+        echo MISS
     fi
+}
+
+# bench_target LABEL TARGET [PATH:TARGET...]: gateway/REF (bench_ref,
+# nginx by default) against TARGET, a line for the summary (printed here
+# when run without bench/run); gateway against the other proxies follows
+# in parentheses, with its own target and verdict for each PATH:TARGET
+# given, e.g. `bench_target "socks5 connect" 2 microsocks:1.3`:
+#   socks5 connect  gateway/dante 2.10x  target 2x  PASS   (gateway/microsocks 1.41x  target 1.3x  PASS)
+bench_target() {
+    local label=$1 target=$2 ratio verdict path extra t
+    declare -A more
+    shift 2
+    for extra in "$@"; do
+        path=${extra%%:*} t=${extra#*:}
+        case " ${BENCH_PATHS[*]} " in
+            *" $path "*) ;;
+            *) bench_die "bench_target: $path is not one of the paths (${BENCH_PATHS[*]})" ;;
+        esac
+        if [ "$path" = "$extra" ] || [ -z "$t" ]; then
+            bench_die "bench_target: want PATH:TARGET, got '$extra'"
+        fi
+        more[$path]=$t
+    done
+    ratio=$(bench_ratio "${BENCH_MEDIAN[gateway]:-}" "${BENCH_MEDIAN[$BENCH_REF]:-}")
+    verdict=$(bench_verdict "$ratio" "$target")
     line=$(printf '%-15s gateway/%s %-6s target %sx  %s' "$label" "$BENCH_REF" "$ratio" "$target" "$verdict")
     for path in "${BENCH_PATHS[@]}"; do
         case $path in direct|gateway|"$BENCH_REF") continue ;; esac
-        [ -n "${BENCH_MEDIAN[$path]:-}" ] &&
-            line="$line   (gateway/$path $(bench_ratio "${BENCH_MEDIAN[gateway]:-}" "${BENCH_MEDIAN[$path]}"))"
+        ratio=$(bench_ratio "${BENCH_MEDIAN[gateway]:-}" "${BENCH_MEDIAN[$path]:-}")
+        if [ -n "${more[$path]:-}" ]; then
+            # a target is shown even when a median is missing (n/a)
+            line="$line   (gateway/$path $ratio  target ${more[$path]}x  $(bench_verdict "$ratio" "${more[$path]}"))"
+        elif [ -n "${BENCH_MEDIAN[$path]:-}" ]; then
+            line="$line   (gateway/$path $ratio)"
+        fi
     done
     if [ -n "${BENCH_SUMMARY:-}" ]; then
         echo "$line" >> "$BENCH_SUMMARY"

@@ -702,7 +702,7 @@ parse_one(socks5_session_t *s)
         }
         if (rc == GW_PARSE_ERROR) {
             gw_conn_log(GW_LOG_INFO, s->client, 0, "bad SOCKS5 request");
-            fail_rep(s, s->req.rep);
+            socks5_fail(s, s->req.rep, 400);
             return -1;
         }
         return 0;
