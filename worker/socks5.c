@@ -293,37 +293,49 @@ keep_allowed(socks5_session_t *s)
 
 /* ---- CONNECT -------------------------------------------------------------------- */
 
-/* Bytes behind the request go first through the tunnel; NULL: none. */
-static gw_buf_t *
-early_bytes(socks5_session_t *s)
+/* Bytes behind the request go first through the tunnel, in *B (NULL:
+ * none); 0, or -1 when no buffer could hold them. */
+static int
+early_bytes(socks5_session_t *s, gw_buf_t **b)
 {
-    size_t    n = s->in_len - s->in_pos;
-    gw_buf_t *b;
+    size_t n = s->in_len - s->in_pos;
 
-    if (n == 0 || (b = gw_buf_get()) == NULL) {
-        return NULL;
+    *b = NULL;
+    if (n == 0) {
+        return 0;
     }
-    memcpy(b->data, s->in + s->in_pos, n);
-    b->pos = 0;
-    b->last = n;
+    if ((*b = gw_buf_get()) == NULL) {
+        return -1;
+    }
+    memcpy((*b)->data, s->in + s->in_pos, n);
+    (*b)->pos = 0;
+    (*b)->last = n;
     s->bytes_received -= n;         /* the relay counts them again */
-    return b;
+    return 0;
 }
 
 /* OTHER is connected for the client: reply with BND, then the tunnel. */
 static void
 start_tunnel(socks5_session_t *s, gw_conn_t *other, const gw_sockaddr_t *bnd)
 {
+    gw_buf_t *early;
+
     s->other = other;
+    if (early_bytes(s, &early) != 0) {
+        gw_conn_log(GW_LOG_CRIT, s->client, ENOMEM, "cannot keep early bytes");
+        socks5_fail(s, SOCKS5_REP_GENERAL_FAILURE, 502);
+        return;
+    }
     if (socks5_reply(s, SOCKS5_REP_SUCCEEDED, bnd) != 0
         || gw_conn_watch(s->client) != 0) {
+        gw_buf_put(early);
         s->status = 499;
         socks5_close(s);
         return;
     }
     s->phase = PH_TUNNEL;
     s->tunnel.end = on_tunnel_end;
-    gw_tunnel_start(&s->tunnel, s->client, other, early_bytes(s));
+    gw_tunnel_start(&s->tunnel, s->client, other, early);
 }
 
 static void

@@ -28,6 +28,9 @@ gw_tunnel_start(gw_tunnel_t *t, gw_conn_t *client, gw_conn_t *upstream,
 
     gw_relay_init(&t->relay, client, upstream);
     t->relay.dir[0].buf = early;
+    /* the timers change hands: whatever they bounded before is over */
+    gw_timer_del(&client->timer);
+    gw_timer_del(&upstream->timer);
     client->peer = upstream;
     upstream->peer = client;
     client->ctx = upstream->ctx = t;
