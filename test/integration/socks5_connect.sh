@@ -8,7 +8,7 @@
 # per session with the command, destination, bytes, user and reply code.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_S P_O P_O6 P_C P_DEAD P_BH < <(ports 6)
+read -r P_S P_O P_O6 P_C P_DEAD P_BH P_F < <(ports 7)
 origin o "127.0.0.1:$P_O"
 origin o6 "[::1]:$P_O6"
 backend count count "127.0.0.1:$P_C"
@@ -24,8 +24,15 @@ listener socks {
     idle_timeout 700ms;
     access_log $T/access.log;
 }
+listener fenced {
+    listen 127.0.0.1:$P_F;
+    handler socks5;
+    deny_to 127.0.0.0/8;
+    deny_to ::1;
+    access_log $T/access.log;
+}
 EOF
-gw_start "$P_S"
+gw_start "$P_S" "$P_F"
 W0=$(gw_pid_worker)
 A="127.0.0.1:$P_S"
 
@@ -114,5 +121,14 @@ expect_eq "an unknown command: reply 07" 0507 "${got:0:4}"
 got=$(raw_reply '\x05\x01\x00\x07\x7f\x00\x00\x01\x00\x50')
 expect_eq "an unknown address type: reply 08" 0508 "${got:0:4}"
 check "unknown command and type: logged 400" test "$(grep -c '" 400 ' "$T/access.log")" -ge 2
+
+# destination rules
+conns=$(origin_conns o)
+out=$("$BK/socks5_client" -t 3000 "127.0.0.1:$P_F" connect 127.0.0.1 "$P_O" 2>&1)
+expect_eq "deny_to: a refused destination gets reply 02" "reply 02 0.0.0.0:0" "$(grep '^reply' <<<"$out")"
+out=$("$BK/socks5_client" -t 3000 "127.0.0.1:$P_F" connect localhost "$P_O" 2>&1)
+expect_eq "deny_to: a name whose every address is refused: reply 02" "reply 02 0.0.0.0:0" "$(grep '^reply' <<<"$out")"
+check "... logged 403 with reply 02" test "$(grep -c '" 403 .* 02$' "$T/access.log")" -eq 2
+expect_eq "... nothing reached the origin" "$conns" "$(origin_conns o)"
 
 expect_eq "the worker never died" "$W0" "$(gw_pid_worker)"

@@ -68,6 +68,11 @@ wait_until 3000 has_line "$T/dns.out" '^answer left.test A'
 out=$(hget --socks5-hostname "$A" "http://left.test:$P_O/after")
 expect_eq "after a client left mid look-up, its name serves the next one" "o /after" "$out"
 
+# the private network has no route out: a connect fails at once
+out=$("$S5" -t 3000 "$A" connect 10.1.2.3 80 2>&1)
+expect_eq "no route to the network: reply 03" "reply 03 0.0.0.0:0" "$(grep '^reply' <<<"$out")"
+check "... logged 502 with reply 03" grep -qE '"CONNECT 10\.1\.2\.3:80" 502 .* 03$' "$T/access.log"
+
 out=$("$S5" -t 3000 "$A" udp udp.test "$P_U" named 3 2>&1)
 expect_eq "UDP ASSOCIATE datagrams to a name" "0 3" "$? $(grep -c '^udp-reply 127.0.0.1' <<<"$out")"
 expect_eq "the worker never died" "$W0" "$(gw_pid_worker)"
