@@ -195,6 +195,39 @@ gw_conn_close(gw_conn_t *c)
 }
 
 int
+gw_conn_drain(gw_conn_t *c)
+{
+    static char sink[4096];
+
+    for ( ;; ) {
+        ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+
+        if (n > 0) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->read_ready = 0;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+void *
+gw_conn_session_new(gw_conn_t *c, size_t size)
+{
+    void *s = calloc(1, size);
+
+    if (s == NULL || gw_conns_reserve(1) != 0) {
+        gw_conn_log(GW_LOG_CRIT, c, s ? 0 : ENOMEM, "cannot start a session");
+        free(s);
+        gw_conn_close(c);
+        return NULL;
+    }
+    return s;
+}
+
+int
 gw_conn_peer_gone(gw_conn_t *c, int eof_counts)
 {
     char    byte;

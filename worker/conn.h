@@ -109,6 +109,20 @@ void gw_conns_on_pressure(unsigned (*fn)(unsigned n));
 unsigned gw_conns_reclaim(unsigned n);
 
 /*
+ * Read and drop what C's peer sends until the socket is drained: 0, or
+ * -1 when the peer closed or the connection failed (the caller closes).
+ */
+int gw_conn_drain(gw_conn_t *c);
+
+/*
+ * A session of SIZE zeroed bytes for the accepted connection C, with one
+ * counted slot reserved for its other side (an upstream socket). NULL
+ * when either cannot be had: C is closed then (logged), the handler
+ * returns.
+ */
+void *gw_conn_session_new(gw_conn_t *c, size_t size);
+
+/*
  * Has the peer of C gone, while nothing reads C (its other half is not
  * there yet)? Looks only once epoll saw a hang-up, with a peek that
  * leaves queued bytes in place. A reset always counts; a FIN only when

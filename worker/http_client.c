@@ -118,21 +118,8 @@ client_close(gw_http_client_t *cl)
 static void
 drain(gw_http_client_t *cl)
 {
-    static char sink[4096];
-    gw_conn_t  *c = cl->conn;
-
-    for ( ;; ) {
-        ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
-
-        if (n > 0) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            c->read_ready = 0;
-            return;
-        }
+    if (gw_conn_drain(cl->conn) != 0) {
         client_close(cl);
-        return;
     }
 }
 

@@ -176,20 +176,6 @@ on_dialed(gw_dial_t *d, gw_conn_t *up)
     }
 }
 
-/* Drop the addresses allow_to/deny_to refuse; how many are left. */
-static unsigned
-keep_allowed(const gw_conf_listener_t *conf, gw_resolve_t *r)
-{
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < r->n_addrs; i++) {
-        if (gw_acl_allows_to(conf, &r->addrs[i])) {
-            r->addrs[n++] = r->addrs[i];
-        }
-    }
-    return r->n_addrs = n;
-}
-
 static void
 on_resolved(gw_resolve_t *r, int status)
 {
@@ -203,7 +189,9 @@ on_resolved(gw_resolve_t *r, int status)
         gw_http_x_respond(x, 502, 0, NULL);
         return;
     }
-    if (keep_allowed(x->client->conn->ls->conf, r) == 0) {
+    r->n_addrs = gw_acl_filter_to(x->client->conn->ls->conf, r->addrs,
+                                  r->n_addrs);
+    if (r->n_addrs == 0) {
         gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
                     "destination forbidden by rule");
         gw_http_x_respond(x, 403, 0, NULL);

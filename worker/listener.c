@@ -64,6 +64,20 @@ gw_acl_allows_to(const gw_conf_listener_t *conf, const gw_sockaddr_t *a)
     return acl_allows(conf->dst_acl, conf->n_dst_acl, a);
 }
 
+unsigned
+gw_acl_filter_to(const gw_conf_listener_t *conf, gw_sockaddr_t *addrs,
+                 unsigned n)
+{
+    unsigned kept = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        if (gw_acl_allows_to(conf, &addrs[i])) {
+            addrs[kept++] = addrs[i];
+        }
+    }
+    return kept;
+}
+
 static void
 deny(gw_conn_t *lc, int fd, const gw_sockaddr_t *client)
 {

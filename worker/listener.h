@@ -47,4 +47,8 @@ int gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);
 /* The same for destinations (allow_to / deny_to: http_forward, socks5). */
 int gw_acl_allows_to(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);
 
+/* Keep, in order, the N ADDRS the destination rules allow; how many. */
+unsigned gw_acl_filter_to(const gw_conf_listener_t *conf, gw_sockaddr_t *addrs,
+                          unsigned n);
+
 #endif

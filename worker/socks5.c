@@ -77,12 +77,9 @@ client_deadline(socks5_session_t *s, uint64_t t)
 static void
 on_accept(gw_conn_t *c)
 {
-    socks5_session_t *s = calloc(1, sizeof(*s));
+    socks5_session_t *s = gw_conn_session_new(c, sizeof(*s));
 
-    if (s == NULL || gw_conns_reserve(1) != 0) {
-        gw_conn_log(GW_LOG_CRIT, c, s ? 0 : ENOMEM, "cannot start a session");
-        free(s);
-        gw_conn_close(c);
+    if (s == NULL) {
         return;
     }
     s->client = c;
@@ -276,21 +273,6 @@ rep_of_errno(int err)
     }
 }
 
-/* Drop the addresses allow_to/deny_to refuse; how many are left. */
-static unsigned
-keep_allowed(socks5_session_t *s)
-{
-    gw_resolve_t *r = &s->resolve;
-    unsigned      n = 0;
-
-    for (unsigned i = 0; i < r->n_addrs; i++) {
-        if (socks5_dst_allowed(s, &r->addrs[i])) {
-            r->addrs[n++] = r->addrs[i];
-        }
-    }
-    return r->n_addrs = n;
-}
-
 /* ---- CONNECT -------------------------------------------------------------------- */
 
 /* Bytes behind the request go first through the tunnel, in *B (NULL:
@@ -383,7 +365,9 @@ destination_known(socks5_session_t *s)
         bind_start(s);              /* the addresses name the peer to wait for */
         return;
     }
-    if (keep_allowed(s) == 0) {
+    s->resolve.n_addrs = gw_acl_filter_to(conf_of(s), s->resolve.addrs,
+                                          s->resolve.n_addrs);
+    if (s->resolve.n_addrs == 0) {
         gw_conn_log(GW_LOG_INFO, s->client, 0, "destination forbidden by rule");
         fail_rep(s, SOCKS5_REP_NOT_ALLOWED);
         return;
@@ -508,32 +492,47 @@ ignore(gw_conn_t *c)
     (void) c;
 }
 
+int
+socks5_local_socket(socks5_session_t *s, int type, gw_sockaddr_t *bound,
+                    const char *what)
+{
+    socklen_t len = sizeof(*bound);
+    int       fd = -1;
+
+    if (getsockname(s->client->fd, &bound->sa, &len) == 0) {
+        if (bound->sa.sa_family == AF_INET6) {
+            bound->sin6.sin6_port = 0;
+        } else {
+            bound->sin.sin_port = 0;
+        }
+        fd = socket(bound->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    }
+    len = sizeof(*bound);
+    if (fd == -1 || bind(fd, &bound->sa, gw_sockaddr_len(bound)) != 0
+        || (type == SOCK_STREAM && listen(fd, 1) != 0)
+        || getsockname(fd, &bound->sa, &len) != 0) {
+        gw_conn_log(GW_LOG_ERROR, s->client, errno, "%s: cannot open a socket",
+                    what);
+        if (fd != -1) {
+            close(fd);
+        }
+        return -1;
+    }
+    return fd;
+}
+
 /* A listening socket on the address the client reached us on. */
 static gw_conn_t *
 bind_socket(socks5_session_t *s, gw_sockaddr_t *bound)
 {
-    socklen_t  len = sizeof(*bound);
-    int        fd;
+    int        fd = socks5_local_socket(s, SOCK_STREAM, bound, "BIND");
     gw_conn_t *lc;
 
-    if (getsockname(s->client->fd, &bound->sa, &len) != 0) {
+    if (fd == -1) {
         return NULL;
     }
-    if (bound->sa.sa_family == AF_INET6) {
-        bound->sin6.sin6_port = 0;
-    } else {
-        bound->sin.sin_port = 0;
-    }
-    fd = socket(bound->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                0);
-    len = sizeof(*bound);
-    if (fd == -1 || bind(fd, &bound->sa, gw_sockaddr_len(bound)) != 0
-        || listen(fd, 1) != 0 || getsockname(fd, &bound->sa, &len) != 0
-        || (lc = gw_conn_open(fd, GW_CONN_RESERVED | GW_CONN_UPSTREAM)) == NULL) {
-        gw_conn_log(GW_LOG_ERROR, s->client, errno, "BIND: cannot listen");
-        if (fd != -1) {
-            close(fd);
-        }
+    if ((lc = gw_conn_open(fd, GW_CONN_RESERVED | GW_CONN_UPSTREAM)) == NULL) {
+        close(fd);
         return NULL;
     }
     s->reserved--;

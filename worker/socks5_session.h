@@ -63,6 +63,14 @@ void socks5_close(socks5_session_t *s);
 /* Reply REP (a failure) and end the session with STATUS. */
 void socks5_fail(socks5_session_t *s, int rep, int status);
 
+/*
+ * A socket of TYPE (SOCK_STREAM, SOCK_DGRAM) bound to the address the
+ * client reached us on, port chosen by the kernel, that address in
+ * *BOUND; the fd, or -1 (logged, saying WHAT it was for).
+ */
+int socks5_local_socket(socks5_session_t *s, int type, gw_sockaddr_t *bound,
+                        const char *what);
+
 /* May the client reach DST (the destination rules: allow_to, deny_to)? */
 int socks5_dst_allowed(const socks5_session_t *s, const gw_sockaddr_t *dst);
 

@@ -68,28 +68,14 @@ socks5_udp_free(socks5_session_t *s)
 static gw_conn_t *
 relay_socket(socks5_session_t *s, gw_sockaddr_t *bound)
 {
-    socklen_t  len = sizeof(*bound);
-    int        fd = -1;
+    int        fd = socks5_local_socket(s, SOCK_DGRAM, bound, "UDP ASSOCIATE");
     gw_conn_t *c;
 
-    if (getsockname(s->client->fd, &bound->sa, &len) != 0) {
+    if (fd == -1) {
         return NULL;
     }
-    if (bound->sa.sa_family == AF_INET6) {
-        bound->sin6.sin6_port = 0;
-    } else {
-        bound->sin.sin_port = 0;
-    }
-    fd = socket(bound->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    len = sizeof(*bound);
-    if (fd == -1 || bind(fd, &bound->sa, gw_sockaddr_len(bound)) != 0
-        || getsockname(fd, &bound->sa, &len) != 0
-        || (c = gw_conn_open(fd, GW_CONN_RESERVED | GW_CONN_UPSTREAM)) == NULL) {
-        gw_conn_log(GW_LOG_ERROR, s->client, errno,
-                    "UDP ASSOCIATE: cannot open the relay socket");
-        if (fd != -1) {
-            close(fd);
-        }
+    if ((c = gw_conn_open(fd, GW_CONN_RESERVED | GW_CONN_UPSTREAM)) == NULL) {
+        close(fd);
         return NULL;
     }
     s->reserved--;
@@ -147,21 +133,8 @@ socks5_udp_start(socks5_session_t *s)
 static void
 on_control(gw_conn_t *c)
 {
-    socks5_session_t *s = c->ctx;
-    char              sink[512];
-
-    for ( ;; ) {
-        ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
-
-        if (n > 0) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            c->read_ready = 0;
-            return;
-        }
-        socks5_close(s);
-        return;
+    if (gw_conn_drain(c) != 0) {
+        socks5_close(c->ctx);
     }
 }
 

@@ -72,12 +72,9 @@ session_close(tcp_session_t *s)
 static void
 on_accept(gw_conn_t *c)
 {
-    tcp_session_t *s = calloc(1, sizeof(*s));
+    tcp_session_t *s = gw_conn_session_new(c, sizeof(*s));
 
-    if (s == NULL || gw_conns_reserve(1) != 0) {
-        gw_conn_log(GW_LOG_CRIT, c, s ? 0 : ENOMEM, "cannot start a session");
-        free(s);
-        gw_conn_close(c);
+    if (s == NULL) {
         return;
     }
     s->client = c;

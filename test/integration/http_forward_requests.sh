@@ -9,7 +9,7 @@
 # per request.
 . "$(dirname "$0")/lib.sh"
 
-read -r P_GW P_DENY P_O P_O6 < <(ports 4)
+read -r P_GW P_DENY P_O P_O6 P_FENCE < <(ports 5)
 origin o "127.0.0.1:$P_O"
 origin o6 "[::1]:$P_O6"
 write_conf <<EOF
@@ -26,8 +26,15 @@ listener closed {
     allow all;
     access_log $T/deny.log;
 }
+listener fenced {
+    listen 127.0.0.1:$P_FENCE;
+    handler http_forward;
+    allow_to ::1;
+    deny_to 127.0.0.0/8;
+    access_log $T/fence.log;
+}
 EOF
-gw_start "$P_GW" "$P_DENY"
+gw_start "$P_GW" "$P_DENY" "$P_FENCE"
 W0=$(gw_pid_worker)
 X="http://127.0.0.1:$P_GW"
 O="http://127.0.0.1:$P_O"
@@ -150,6 +157,18 @@ code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -p -x "http://127.0.0.1:$P_DE
 expect_eq "deny: CONNECT 403 too (curl fails the tunnel)" 000 "$code"
 check "deny: 403 lines in its access log" grep -q '" 403 ' "$T/deny.log"
 expect_eq "deny: nothing reached the origin" 0 "$(grep -c '/denied' "$T/o.out")"
+
+# ---- allow_to / deny_to ---------------------------------------------------------------------------
+before=$(origin_reqs o)
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$P_FENCE" "$O/fenced")
+expect_eq "deny_to: a refused destination: 403" 403 "$code"
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$P_FENCE" "http://localhost:$P_O/fenced")
+expect_eq "deny_to: a name whose addresses are all refused: 403" 403 "$code"
+expect_eq "deny_to: nothing reached the origin" "$before" "$(origin_reqs o)"
+check "deny_to: CONNECT refused with 403 too" \
+    test "$("$HC" -t 3000 "127.0.0.1:$P_FENCE" "send=CONNECT 127.0.0.1:$P_O HTTP/1.1\r\n\r\n" read 2>/dev/null | head -c 12)" = "HTTP/1.1 403"
+out=$(hget -x "http://127.0.0.1:$P_FENCE" "http://[::1]:$P_O6/allowed")
+expect_eq "allow_to: an allowed destination is served" "o6 /allowed" "$out"
 
 # ---- the worker served it all -------------------------------------------------------------------
 expect_eq "the worker never died" "$W0" "$(gw_pid_worker)"
