@@ -21,6 +21,7 @@
 #include "common/core.h"
 #include "common/log.h"
 #include "master/listen.h"
+#include "master/upgrade.h"
 
 #define MIGRATE_REQ "/proc/sys/net/ipv4/tcp_migrate_req"
 
@@ -29,9 +30,16 @@ open_socket(const gw_listen_socket_t *s, char *err)
 {
     char addr[GW_ADDR_STRLEN];
     int  one = 1;
-    int  fd = socket(s->addr.sa.sa_family,
-                     s->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int  fd = gw_upgrade_take(s->type, &s->addr);
 
+    if (fd != -1) {
+        /* an old master's, set up already: its queue goes on */
+        if (s->type == SOCK_STREAM) {
+            listen(fd, s->backlog);
+        }
+        return fd;
+    }
+    fd = socket(s->addr.sa.sa_family, s->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     gw_sockaddr_format(&s->addr, addr, sizeof(addr));
     if (fd == -1) {
         snprintf(err, GW_ERR_LEN, "socket() for %s failed (%d: %s)", addr,

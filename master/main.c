@@ -17,6 +17,7 @@
 #include "master/pidfile.h"
 #include "master/proctitle.h"
 #include "master/signals.h"
+#include "master/upgrade.h"
 #include "worker/worker.h"
 
 typedef struct options {
@@ -153,6 +154,7 @@ main(int argc, char **argv)
     options_t o = { 0 };
     int       rc;
 
+    gw_upgrade_init(argv);              /* before the title overwrites argv */
     gw_proctitle_init(argc, argv);
     rc = parse_options(argc, argv, &o);
     if (rc < 0) {

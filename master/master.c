@@ -8,7 +8,9 @@
  *   HUP         reload: parse, open new sockets, start new workers, QUIT
  *               the old ones; a broken configuration keeps the old one
  *   USR1        reopen our logs, USR1 to the workers
- *   USR2        binary upgrade: not built yet, logged
+ *   USR2        binary upgrade: the pid file becomes PIDFILE.oldbin and
+ *               the binary runs again with our sockets (master/upgrade.c);
+ *               if that new master dies, the pid file is ours again
  *   WINCH       QUIT to the workers, keep the master; HUP brings them back
  *   CHLD        reap; a worker that died unexpectedly is started again,
  *               with back-off when it keeps dying
@@ -33,6 +35,7 @@
 #include "master/pidfile.h"
 #include "master/proctitle.h"
 #include "master/signals.h"
+#include "master/upgrade.h"
 #include "worker/worker.h"
 
 #define KILL_AFTER_MS       3000    /* TERM, then KILL */
@@ -62,6 +65,8 @@ static unsigned                n_slots;
 static int                     stopping;    /* a GW_EV_* that stops us, or -1 */
 static int                     no_workers;  /* after WINCH, until HUP */
 static uint64_t                kill_at_ms;
+static char                    pid_file[4096];  /* ours: PIDFILE or .oldbin */
+static pid_t                   new_binary;      /* USR2's new master, or 0 */
 
 /* ---- the cycle ---------------------------------------------------------- */
 
@@ -255,6 +260,23 @@ schedule_respawn(const proc_t *p)
     s->respawn_at_ms = gw_now_ms + delay;
 }
 
+/* The new master of an upgrade is gone: the pid file is ours again. */
+static void
+new_binary_gone(int status)
+{
+    const char *pid = cycle->conf->pid;
+
+    gw_log(GW_LOG_NOTICE, 0, "the new binary (pid %d) exited (%s %d): this "
+           "master goes on%s", (int) new_binary,
+           WIFSIGNALED(status) ? "signal" : "code",
+           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+           no_workers ? "; HUP starts its workers again" : "");
+    new_binary = 0;
+    if (rename(pid_file, pid) == 0) {
+        snprintf(pid_file, sizeof(pid_file), "%s", pid);
+    }
+}
+
 static void
 reap(void)
 {
@@ -262,6 +284,10 @@ reap(void)
     pid_t pid;
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == new_binary) {
+            new_binary_gone(status);
+            continue;
+        }
         for (unsigned i = 0; i < n_procs; i++) {
             proc_t p = procs[i];
 
@@ -387,6 +413,34 @@ stop(int event)
     }
 }
 
+/* USR2: PIDFILE becomes PIDFILE.oldbin, and the binary runs again. */
+static void
+upgrade(void)
+{
+    char oldbin[sizeof(pid_file)];
+
+    if (new_binary) {
+        gw_log(GW_LOG_ERROR, 0, "binary upgrade: a new master (pid %d) runs "
+               "already", (int) new_binary);
+        return;
+    }
+    snprintf(oldbin, sizeof(oldbin), "%s.oldbin", cycle->conf->pid);
+    if (rename(pid_file, oldbin) != 0) {
+        gw_log(GW_LOG_ERROR, errno, "binary upgrade: cannot rename \"%s\" "
+               "to \"%s\"", pid_file, oldbin);
+        return;
+    }
+    new_binary = gw_upgrade_exec(cycle);
+    if (new_binary == -1) {
+        new_binary = 0;
+        rename(oldbin, pid_file);
+        return;
+    }
+    snprintf(pid_file, sizeof(pid_file), "%s", oldbin);
+    gw_log(GW_LOG_NOTICE, 0, "binary upgrade: new master %d started; WINCH "
+           "stops our workers, QUIT ends this master", (int) new_binary);
+}
+
 static void
 handle_events(void)
 {
@@ -423,8 +477,9 @@ handle_events(void)
     }
     if (ev[GW_EV_UPGRADE]) {
         ev[GW_EV_UPGRADE] = 0;
-        gw_log(GW_LOG_NOTICE, 0, "binary upgrade (USR2) is not supported by "
-               "this version");
+        if (stopping < 0) {
+            upgrade();
+        }
     }
     ev[GW_EV_ALARM] = 0;
 }
@@ -526,6 +581,7 @@ start(gw_conf_t *conf, sigset_t *wait_mask)
 {
     char err[GW_CONF_ERR_LEN];
     char title[1200];
+    int  inherited;
 
     if (refuse_second_master(conf) != 0) {
         return 1;
@@ -533,16 +589,20 @@ start(gw_conf_t *conf, sigset_t *wait_mask)
     if (gw_log_open(conf->error_log, conf->error_log_level, err) != 0) {
         return emerg(err);
     }
+    inherited = gw_upgrade_inherit();
     cycle = cycle_new(conf, NULL, err);
+    gw_upgrade_close_rest();
     if (cycle == NULL) {
         return emerg(err);
     }
-    if (conf->daemon && daemonize() != 0) {
+    /* started by an upgrade: the old master is our parent and detached */
+    if (conf->daemon && inherited != 1 && daemonize() != 0) {
         return emerg("fork() failed while daemonizing");
     }
     if (gw_pidfile_write(conf->pid, err) != 0) {
         return emerg(err);
     }
+    snprintf(pid_file, sizeof(pid_file), "%s", conf->pid);
     snprintf(title, sizeof(title), "master process %s", gw_proctitle_args());
     gw_proctitle_set(title);
     gw_signals_install(wait_mask);
@@ -577,7 +637,7 @@ gw_master_run(gw_conf_t *conf, const gw_master_opts_t *options)
     spawn_all();
     run(&wait_mask);
     gw_listen_close(cycle);
-    gw_pidfile_remove(cycle->conf->pid);
+    gw_pidfile_remove(pid_file);
     gw_log(GW_LOG_NOTICE, 0, "exit");
     cycle_free(cycle);
     free(procs);
