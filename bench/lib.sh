@@ -392,8 +392,13 @@ bench_start_failed() {
 
 GW_DIR='' GW_PORT='' GW_PID='' GW_LISTENER=''
 bench_gateway_conf() {
+    local user=""
+    # as nginx here ("user root" when run as root): the same privileges,
+    # the same pipe limits for every path
+    [ "$(id -u)" = 0 ] && user="user root;"
     cat > "$GW_DIR/gateway.conf" <<EOF
 # written by bench/lib.sh for the $BENCH_NAME scenario
+$user
 worker_processes   1;
 worker_connections 4096;
 daemon             off;

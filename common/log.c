@@ -54,6 +54,16 @@ gw_log_level_name(int level)
     return level_names[level];
 }
 
+static uid_t owner_uid = (uid_t) -1;   /* (uid_t) -1: leave them be */
+static gid_t owner_gid = (gid_t) -1;
+
+void
+gw_log_set_owner(uid_t uid, gid_t gid)
+{
+    owner_uid = uid;
+    owner_gid = gid;
+}
+
 static int
 open_append(const char *path, char *err)
 {
@@ -62,6 +72,10 @@ open_append(const char *path, char *err)
     if (fd == -1 && err) {
         snprintf(err, 256, "open(\"%s\") failed (%d: %s)", path, errno,
                  strerror(errno));
+    }
+    /* workers that run as another user reopen the files the master made */
+    if (fd != -1 && owner_uid != (uid_t) -1 && fchown(fd, owner_uid, owner_gid)) {
+        /* not ours to change (not root): the workers' reopen will say */
     }
     return fd;
 }

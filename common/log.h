@@ -10,6 +10,7 @@
 #define GW_LOG_H
 
 #include <stdarg.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 enum gw_log_level {
@@ -35,6 +36,13 @@ const char *gw_log_level_name(int level);
  * Returns 0, or -1 with a message in err (the previous log stays open).
  */
 int gw_log_open(const char *path, int level, char *err);
+
+/*
+ * Files opened from now on (logs and their reopens) are given to UID:GID,
+ * so that workers running as that user can reopen them after a rotation
+ * ((uid_t) -1: left as they are).
+ */
+void gw_log_set_owner(uid_t uid, gid_t gid);
 
 /* Reopen the error log file after logrotate moved it; 0 or -1. */
 int gw_log_reopen(void);

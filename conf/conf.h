@@ -154,6 +154,8 @@ typedef struct gw_conf {
     uint64_t            shutdown_timeout_ms;
     unsigned            resolver_threads;
     uint64_t            resolver_cache_ms;
+    char               *user;       /* `user`, or NULL (a root master: nobody) */
+    char               *group;      /* or NULL: the user's primary group */
 
     gw_conf_upstream_t **upstreams;
     unsigned             n_upstreams;

@@ -9,6 +9,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "common/core.h"
@@ -294,6 +296,46 @@ print_error_log(FILE *out, const void *obj, const gw_directive_t *d,
     fprintf(out, "%s%s ", indent, d->name);
     gw_conf_print_word(out, conf->error_log);
     fprintf(out, " %s;\n", gw_log_level_name(conf->error_log_level));
+}
+
+/* `user USER [GROUP]`: checked here, so -t says when one does not exist. */
+static const char *
+set_user(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
+         unsigned n)
+{
+    gw_conf_t *conf = obj;
+
+    (void) d;
+    if (getpwnam(args[0]) == NULL) {
+        snprintf(p->msg, sizeof(p->msg), "names no such user \"%s\"", args[0]);
+        return p->msg;
+    }
+    if (n == 2 && getgrnam(args[1]) == NULL) {
+        snprintf(p->msg, sizeof(p->msg), "names no such group \"%s\"",
+                 args[1]);
+        return p->msg;
+    }
+    conf->user = gw_pool_strdup(p->pool, args[0]);
+    conf->group = n == 2 ? gw_pool_strdup(p->pool, args[1]) : NULL;
+    return conf->user && (n == 1 || conf->group) ? NULL : "out of memory";
+}
+
+static void
+print_user(FILE *out, const void *obj, const gw_directive_t *d,
+           const char *indent)
+{
+    const gw_conf_t *conf = obj;
+
+    if (conf->user == NULL) {
+        return;
+    }
+    fprintf(out, "%s%s ", indent, d->name);
+    gw_conf_print_word(out, conf->user);
+    if (conf->group) {
+        fputc(' ', out);
+        gw_conf_print_word(out, conf->group);
+    }
+    fputs(";\n", out);
 }
 
 /* ---- blocks ----------------------------------------------------------- */
@@ -713,6 +755,7 @@ const gw_directive_t gw_directives[] = {
     { "shutdown_timeout",     MAIN, A1,   ONE,   T_MSEC,                                    M(shutdown_timeout_ms),     "30s",         ALL },
     { "resolver_threads",     MAIN, A1,   ONE,   T_UINT(range_threads),                     M(resolver_threads),        "2",           ALL },
     { "resolver_cache",       MAIN, A1,   ONE,   T_MSEC,                                    M(resolver_cache_ms),       "30s",         ALL },
+    { "user",                 MAIN, A1_2, ONE,   T_CUSTOM(set_user, print_user),            0,                          NULL,          ALL },
     { "upstream",             MAIN, A1,   BLOCK, T_CUSTOM(set_upstream, NULL),              0,                          NULL,          ALL },
     { "listener",             MAIN, A0_1, BLOCK, T_CUSTOM(set_listener, NULL),              0,                          NULL,          ALL },
 

@@ -330,6 +330,30 @@ reopen_error_log(const gw_conf_t *conf)
     return 0;
 }
 
+/* Logs the master opens go to the workers' user (they reopen them). */
+static int
+own_logs_for_workers(const gw_conf_t *conf)
+{
+    uid_t uid;
+    gid_t gid;
+
+    if (gw_worker_credentials(conf, &uid, &gid) != 0) {
+        return -1;
+    }
+    gw_log_set_owner(uid == 0 ? (uid_t) -1 : uid, gid);
+    return 0;
+}
+
+static void
+warn_user_ignored(const gw_conf_t *conf)
+{
+    if (conf->user && geteuid() != 0) {
+        gw_log(GW_LOG_WARN, 0, "the \"user\" directive needs a master "
+               "running as root: ignored, workers run as uid %d",
+               (int) geteuid());
+    }
+}
+
 static gw_conf_t *
 load(char *err, size_t len)
 {
@@ -354,6 +378,8 @@ reload(void)
                "configuration: %s", err);
         return;
     }
+    own_logs_for_workers(conf);
+    warn_user_ignored(conf);
     next = cycle_new(conf, old, err);
     if (next == NULL || resize_slots(conf->worker_processes) != 0) {
         gw_log(GW_LOG_ERROR, 0, "reload failed, keeping the running "
@@ -586,9 +612,13 @@ start(gw_conf_t *conf, sigset_t *wait_mask)
     if (refuse_second_master(conf) != 0) {
         return 1;
     }
+    if (own_logs_for_workers(conf) != 0) {
+        return emerg("the user for the workers is unknown");
+    }
     if (gw_log_open(conf->error_log, conf->error_log_level, err) != 0) {
         return emerg(err);
     }
+    warn_user_ignored(conf);
     inherited = gw_upgrade_inherit();
     cycle = cycle_new(conf, NULL, err);
     gw_upgrade_close_rest();

@@ -176,7 +176,8 @@ init(const gw_cycle_t *cycle, unsigned slot)
 
     gw_clock_update();
     close_other_slots(cycle, slot);
-    set_fd_limit(conf);
+    set_fd_limit(conf);             /* raising the hard limit needs root */
+    gw_worker_drop_privileges(conf);
     if (gw_conns_init(conf->worker_connections, extra) != 0
         || gw_timers_init(conf->worker_connections + extra) != 0
         || gw_loop_init(MAX_EVENTS) != 0 || watch_signals() != 0) {

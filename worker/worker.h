@@ -8,6 +8,8 @@
 #ifndef GW_WORKER_H
 #define GW_WORKER_H
 
+#include <sys/types.h>
+
 #include "common/addr.h"
 #include "common/log.h"
 #include "conf/conf.h"
@@ -37,6 +39,16 @@ typedef struct gw_cycle gw_cycle_t;
  */
 void gw_worker_run(const gw_cycle_t *cycle, unsigned slot)
     __attribute__((noreturn));
+
+/*
+ * The user and group workers run as (`user`, see worker/credentials.c):
+ * 0 with *UID (uid_t) -1 when they keep the master's (it is not root),
+ * else 0 with both set; -1 (logged) when the user or group is unknown.
+ */
+int gw_worker_credentials(const gw_conf_t *conf, uid_t *uid, gid_t *gid);
+
+/* In a worker, once what needs root is done: become that user, or exit. */
+void gw_worker_drop_privileges(const gw_conf_t *conf);
 
 /*
  * Can this build run every listener of CONF? 0, or -1 with a

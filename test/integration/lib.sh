@@ -55,6 +55,8 @@ BK="$BUILD/test/backends"
 TC="$BK/tcp_client"
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/gw-$TEST_NAME.XXXXXX") || exit 2
+# workers run as nobody under a root master: they reopen logs in here
+chmod 755 "$T"
 MAIN="worker_processes 1;
 error_log $T/error.log info;
 pid $T/gw.pid;"
