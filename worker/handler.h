@@ -27,6 +27,11 @@ typedef struct gw_handler {
     void      (*on_datagrams)(gw_conn_t *lc);
     /* once per worker that runs a listener of this handler; 0 or -1 */
     int       (*worker_init)(const gw_conf_t *conf);
+    /* a graceful stop began (QUIT, reload): once per worker, then for
+     * each of its client connections C, which it may close if idle;
+     * either may be NULL */
+    void      (*worker_stop)(void);
+    void      (*on_stop)(gw_conn_t *c);
 } gw_handler_t;
 
 extern const gw_handler_t gw_tcp_handler;

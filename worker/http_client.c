@@ -17,6 +17,7 @@
 #include "worker/access.h"
 #include "worker/http_body.h"
 #include "worker/http_exchange.h"
+#include "worker/http_pool.h"
 #include "worker/http_proxy.h"
 #include "worker/http_route.h"
 #include "worker/listener.h"
@@ -27,6 +28,7 @@ enum { CL_IDLE, CL_HEAD, CL_BUSY, CL_CLOSING };
 #define LINGER_MS 2000      /* how long a closing client may go on sending */
 
 static gw_http_msg_t parsed;        /* scratch: valid until route() returns */
+static int           stopping;      /* a graceful stop: no more keep-alive */
 
 /* Exchanges are recycled: allocating one per request showed in profiles. */
 #define KEEP_FREE_X 64
@@ -258,6 +260,28 @@ gw_http_client_event(gw_conn_t *c)
     on_client_event(c);
 }
 
+void
+gw_http_worker_stop(void)
+{
+    stopping = 1;
+    gw_http_pool_stop();
+}
+
+void
+gw_http_client_stop(gw_conn_t *c)
+{
+    gw_http_client_t *cl = c->ctx;
+
+    if (cl->state == CL_IDLE) {
+        client_close(cl);       /* nginx closes idle keep-alive ones too */
+        return;
+    }
+    /* the answer in the making says Connection: close */
+    if (cl->x && !cl->x->resp_head_done) {
+        cl->x->client_keepalive = 0;
+    }
+}
+
 /* ---- reading heads -------------------------------------------------------------- */
 
 /* The request line, for the access log: "GET /x HTTP/1.1" (the target
@@ -283,9 +307,10 @@ summarize(gw_http_x_t *x, const gw_http_msg_t *m)
 {
     keep_request_line(x, m);
     x->minor = (unsigned) m->minor;
-    x->client_keepalive = m->minor == 1
-                          ? !(m->connection & GW_HTTP_CONN_CLOSE)
-                          : (m->connection & GW_HTTP_CONN_KEEP_ALIVE) != 0;
+    x->client_keepalive = !stopping
+                          && (m->minor == 1
+                              ? !(m->connection & GW_HTTP_CONN_CLOSE)
+                              : (m->connection & GW_HTTP_CONN_KEEP_ALIVE) != 0);
     x->head = gw_str_eq(m->method, "HEAD");
     x->idempotent = gw_http_is_idempotent(m->method);
     x->expect_continue = m->expect_continue;
@@ -522,7 +547,7 @@ gw_http_x_finish(gw_http_x_t *x, int keep_client)
         return;
     }
     cl->x = NULL;
-    if (!keep_client) {
+    if (!keep_client || stopping) {
         if (unread || (cl->in && gw_buf_len(cl->in))) {
             client_linger(cl);
         } else {

@@ -161,6 +161,12 @@ void gw_http_client_abort(gw_http_client_t *cl, const char *why, int err);
 /* The client socket is readable/writable during an exchange. */
 void gw_http_client_event(gw_conn_t *c);
 
+/* A graceful stop (handler hooks): keep-alive ends, idle pooled upstream
+ * connections close; then per client: closed if idle, else its answer
+ * says Connection: close. */
+void gw_http_worker_stop(void);
+void gw_http_client_stop(gw_conn_t *c);
+
 /* ---- http_exchange.c ------------------------------------------------------------ */
 
 /*

@@ -21,6 +21,7 @@ typedef struct entry {
 static entry_t  *head;
 static unsigned  count;
 static int       hooked;
+static int       stopped;           /* a graceful stop: keep nothing */
 static entry_t  *spare;             /* entries recycled, not freed */
 
 static entry_t *
@@ -143,6 +144,10 @@ gw_http_pool_put(gw_conn_t *c, unsigned max, uint64_t timeout_ms)
         gw_conns_on_pressure(reclaim);
         hooked = 1;
     }
+    if (stopped) {
+        gw_conn_close(c);
+        return;
+    }
     for (e = head; e; e = e->next) {
         same += same_addr(e->conn, &c->addr);
     }
@@ -167,6 +172,13 @@ gw_http_pool_put(gw_conn_t *c, unsigned max, uint64_t timeout_ms)
     gw_timer_del(&c->timer);            /* the exchange's read_timeout */
     gw_timer_init(&c->timer, on_idle_timeout);
     gw_timer_set(&c->timer, timeout_ms);
+}
+
+void
+gw_http_pool_stop(void)
+{
+    stopped = 1;
+    reclaim(count);
 }
 
 unsigned

@@ -26,6 +26,9 @@ gw_conn_t *gw_http_pool_get(const gw_sockaddr_t *addr);
  */
 void gw_http_pool_put(gw_conn_t *c, unsigned max, uint64_t timeout_ms);
 
+/* A graceful stop: close the idle connections, keep none from now on. */
+void gw_http_pool_stop(void);
+
 /* Idle connections in the pool (all addresses). */
 unsigned gw_http_pool_count(void);
 

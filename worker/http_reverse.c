@@ -33,6 +33,8 @@ const gw_handler_t gw_http_reverse_handler = {
     .lazy_watch = 1,
     .own_acl = 1,
     .on_accept = on_accept,
+    .worker_stop = gw_http_worker_stop,
+    .on_stop = gw_http_client_stop,
 };
 
 static void

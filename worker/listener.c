@@ -184,6 +184,31 @@ gw_listeners_resume(void)
  * worker of the slot. A datagram socket is only taken out of the loop:
  * open sessions still send their replies through it.
  */
+/* Tell each handler in use, then each client connection, of the stop. */
+static void
+stop_handlers(void)
+{
+    const gw_handler_t *done[GW_HANDLER_COUNT] = { 0 };
+    gw_conn_t          *c;
+
+    for (unsigned i = 0; i < n_listeners; i++) {
+        const gw_handler_t *h = listeners[i].handler;
+        unsigned            k = (unsigned) listeners[i].conf->handler;
+
+        if (!done[k] && h->worker_stop) {
+            h->worker_stop();
+        }
+        done[k] = h;
+    }
+    /* a callback may close other slots too: they read as free (fd -1) */
+    for (uint32_t i = 0; (c = gw_conn_by_index(i)) != NULL; i++) {
+        if (c->fd != -1 && c->counted && !c->upstream && c->ls
+            && c->ls->handler->on_stop) {
+            c->ls->handler->on_stop(c);
+        }
+    }
+}
+
 void
 gw_listeners_stop(void)
 {
@@ -197,6 +222,7 @@ gw_listeners_stop(void)
         sockets[i] = NULL;
     }
     any_paused = 0;
+    stop_handlers();
 }
 
 /* Each handler that some listener uses sets up its worker state once. */
