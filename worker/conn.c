@@ -194,6 +194,14 @@ gw_conn_close(gw_conn_t *c)
     }
 }
 
+void
+gw_conn_reset_on_close(gw_conn_t *c)
+{
+    struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
 int
 gw_conn_drain(gw_conn_t *c)
 {

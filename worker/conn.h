@@ -109,6 +109,14 @@ void gw_conns_on_pressure(unsigned (*fn)(unsigned n));
 unsigned gw_conns_reclaim(unsigned n);
 
 /*
+ * Make the coming gw_conn_close() of C a reset (SO_LINGER 0): for a peer
+ * that timed out taking nothing, whose unsent bytes would otherwise keep
+ * kernel memory until it reads or the kernel gives up (nginx's
+ * reset_timedout_connection).
+ */
+void gw_conn_reset_on_close(gw_conn_t *c);
+
+/*
  * Read and drop what C's peer sends until the socket is drained: 0, or
  * -1 when the peer closed or the connection failed (the caller closes).
  */

@@ -213,9 +213,12 @@ on_client_timer(gw_timer_t *t)
         return;
     }
     /* a tunnel's timer is its idle_timeout */
-    gw_http_client_abort(cl, cl->x && cl->x->tunnel.side[0]
-                             ? "tunnel idle timeout" : "send timeout",
-                         ETIMEDOUT);
+    if (cl->x && cl->x->tunnel.side[0]) {
+        gw_http_client_abort(cl, "tunnel idle timeout", ETIMEDOUT);
+        return;
+    }
+    gw_conn_reset_on_close(c);      /* what it did not take goes, now */
+    gw_http_client_abort(cl, "send timeout", ETIMEDOUT);
 }
 
 /*

@@ -125,5 +125,11 @@ on_send_timer(gw_timer_t *timer)
 {
     gw_tunnel_t *t = gw_container_of(timer, gw_conn_t, timer)->ctx;
 
-    expire(timer, t->send_deadline_ms, "send timeout");
+    if (gw_timer_lazy_expired(timer, t->send_deadline_ms)) {
+        /* a side that takes nothing: what it holds is dropped, now */
+        gw_conn_reset_on_close(t->relay.side[0]);
+        gw_conn_reset_on_close(t->relay.side[1]);
+        gw_conn_log(GW_LOG_INFO, t->relay.side[1], ETIMEDOUT, "send timeout");
+        t->end(t);
+    }
 }
