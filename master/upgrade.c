@@ -24,6 +24,7 @@ typedef struct inherited {
 
 static char         exe[PATH_MAX];  /* the binary's path at start */
 static char       **args;           /* a copy of argv */
+static char        *inherited_env;  /* GATEWAY_SOCKETS as we got it */
 static inherited_t *inh;
 static unsigned     n_inh;
 
@@ -36,6 +37,12 @@ gw_upgrade_init(char **argv)
     /* the path, not the open file: a binary replaced in place since is
      * the one that runs */
     exe[len > 0 ? len : 0] = '\0';
+    /* taken out now, before the title moves the environment to the heap:
+     * neither the workers nor a later upgrade must see it */
+    if (getenv(GW_UPGRADE_ENV)) {
+        inherited_env = strdup(getenv(GW_UPGRADE_ENV));
+        unsetenv(GW_UPGRADE_ENV);
+    }
     while (argv[n]) {
         n++;
     }
@@ -152,14 +159,12 @@ parse_entry(char *text, inherited_t *e)
 int
 gw_upgrade_inherit(void)
 {
-    const char *env = getenv(GW_UPGRADE_ENV);
-    char       *copy, *entry, *save = NULL;
+    char *copy = inherited_env, *entry, *save = NULL;
 
-    if (env == NULL) {
+    if (copy == NULL) {
         return 0;
     }
-    copy = strdup(env);
-    unsetenv(GW_UPGRADE_ENV);           /* not for the workers, nor a next exec */
+    inherited_env = NULL;
     inh = calloc(MAX_INHERITED, sizeof(*inh));
     if (copy == NULL || inh == NULL) {
         free(copy);

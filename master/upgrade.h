@@ -25,7 +25,8 @@
 
 #define GW_UPGRADE_ENV "GATEWAY_SOCKETS"
 
-/* At start, before the title overwrites argv: remember how we were run. */
+/* At start, before the title overwrites argv: remember how we were run
+ * (and take GATEWAY_SOCKETS out of the environment). */
 void gw_upgrade_init(char **argv);
 
 /*

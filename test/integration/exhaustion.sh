@@ -51,7 +51,7 @@ spawn readers "$BK/slow_readers" -n $N -t 60000 "127.0.0.1:$P_GW" \
     'GET /len/50000000 HTTP/1.1\r\nHost: x\r\n\r\n'
 wait_log "$T/readers.out" "^ready $N" 30000 || bail "$N slow readers connect" "$(tail -n 3 "$T/readers.out")"
 all_asked() { [ "$(origin_reqs o)" -ge $((N + 1)) ]; }
-check "the origin got all $N requests" wait_until 20000 all_asked
+check "the origin got all $N requests" wait_until 60000 all_asked
 # the answers fill what the kernel buffers hold, then stop: RSS settles
 settled() {
     local a b
@@ -62,7 +62,11 @@ wait_until 10000 settled
 after=$(rss_kb "$W")
 per=$(( (after - before) * 1024 / N ))
 echo "# worker RSS ${before} kB -> ${after} kB with $N slow readers: $per bytes each"
-check "RSS per slow reader within ${BUDGET_KB} KiB ($per bytes)" test $per -le $((BUDGET_KB * 1024))
+if [ "${SANITIZE:-}" = 1 ]; then
+    ok "RSS per slow reader: not judged under AddressSanitizer (its redzones and quarantine) ($per bytes)"
+else
+    check "RSS per slow reader within ${BUDGET_KB} KiB ($per bytes)" test $per -le $((BUDGET_KB * 1024))
+fi
 t0=$(now_ms)
 out=$(hget "http://127.0.0.1:$P_GW/meanwhile")
 ms=$(($(now_ms) - t0))

@@ -22,17 +22,17 @@ gw_start "$P_GW"
 A="127.0.0.1:$P_GW"
 old=$(gw_pid_worker)
 
-# an idle keep-alive client, and one whose answer takes 800 ms
-spawn idle "$HC" -t 10000 "$A" 'send=GET /first HTTP/1.1\r\nHost: x\r\n\r\n' 'expect=o /first' idle=8000
+# an idle keep-alive client, and one whose answer takes 5 s
+spawn idle "$HC" -t 15000 "$A" 'send=GET /first HTTP/1.1\r\nHost: x\r\n\r\n' 'expect=o /first' idle=12000
 wait_log "$T/idle.out" 'o /first' 3000
-spawn slow "$HC" -t 10000 "$A" 'send=GET /delay/800 HTTP/1.1\r\nHost: x\r\n\r\n' read
+spawn slow "$HC" -t 12000 "$A" 'send=GET /delay/5000 HTTP/1.1\r\nHost: x\r\n\r\n' read
 wait_until 3000 test "$(origin_reqs o)" -ge 2
 t0=$(now_ms)
 kill -HUP "$GW_PID"
 check "reload: the old worker exits once the slow answer is out, not at shutdown_timeout" \
-    wait_gone "$old" 5000
+    wait_gone "$old" 9000
 ms=$(($(now_ms) - t0))
-check "... within about the slow answer's time ($ms ms)" test $ms -lt 3000
+check "... within about the slow answer's time ($ms ms)" test $ms -lt 9000
 wait_gone "${PID[idle]}" 3000
 check "the idle keep-alive client was closed" grep -q 'closed after' "$T/idle.out"
 wait_gone "${PID[slow]}" 3000
