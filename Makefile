@@ -1,6 +1,9 @@
 # gateway: `make` builds build/gateway; `make test` builds and runs every
 # test; `make run` runs gateway.conf.example in the foreground.
 # SANITIZE=1 builds with AddressSanitizer and UBSan into build/sanitize/.
+# `make fuzz` builds the libFuzzer targets of test/fuzz/ with clang into
+# build/fuzz/ and runs each FUZZ_SECONDS; `make fuzz-regress` only replays
+# their seed corpora and saved crashes (test/fuzz/README.md).
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -33,7 +36,8 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
-.PHONY: all run test test-deps unit integration bench check-layers clean
+.PHONY: all run test test-deps unit integration bench check-layers clean \
+        fuzz fuzz-regress fuzz-build fuzz-bins fuzz-deps
 
 all: $(BUILD)/gateway
 
@@ -80,7 +84,64 @@ check-layers:
 	@! grep -n '#include "master/' worker/*.[ch] || exit 1
 	@echo "layers: ok"
 
+# ---- fuzzing: clang + libFuzzer, in build/fuzz/ (the normal build untouched)
+# Only the pure parsers: common/ and conf/ objects, instrumented for
+# coverage, ASan and UBSan. fuzz_conf links test/fuzz/fuzz_pool.c instead
+# of common/pool.c and wraps glob() and getaddrinfo() (test/fuzz/fuzz_conf.c).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_NAMES   ?= conf http_request http_response socks5
+FUZZ_BUILD   := build/fuzz
+FUZZ_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -I. -MMD -MP -pthread -g -O1 \
+                -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+                -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined -pthread
+FUZZ_LIB     := $(FUZZ_BUILD)/libgateway-fuzz.a
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(COMMON_SRC) $(CONF_SRC))
+FUZZ_UTIL    := $(FUZZ_BUILD)/test/fuzz/fuzz_util.o
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_conf: $(FUZZ_BUILD)/test/fuzz/fuzz_conf.o \
+                         $(FUZZ_BUILD)/test/fuzz/fuzz_pool.o $(FUZZ_UTIL) $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -Wl,--wrap=glob,--wrap=getaddrinfo -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_http_request $(FUZZ_BUILD)/fuzz_http_response: \
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/test/fuzz/fuzz_%.o \
+                      $(FUZZ_BUILD)/test/fuzz/fuzz_http.o $(FUZZ_UTIL) $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_socks5: $(FUZZ_BUILD)/test/fuzz/fuzz_socks5.o $(FUZZ_UTIL) \
+                           $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+fuzz-deps:
+	@test/fuzz/deps.sh
+
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+# Every target over its seeds and saved crashes, then FUZZ_SECONDS of
+# fuzzing each; fails when anything crashes (new crashes are saved in
+# test/fuzz/regress/NAME/).
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) test/fuzz/run regress $(FUZZ_NAMES)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    test/fuzz/run fuzz $(FUZZ_NAMES)
+
+fuzz-regress: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) test/fuzz/run regress $(FUZZ_NAMES)
+
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(sort $(BUILD) $(FUZZ_BUILD)) -name '*.d' 2>/dev/null | sort -u)
