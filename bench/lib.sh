@@ -27,6 +27,13 @@
 # and returns 0, or sets BENCH_ERR and returns 1; it may call bench_note.
 # It runs its client with bench_client, so a signal stops it at once.
 #
+# Sizes of the servers' configs (defaults in parentheses), for a scenario
+# that holds many connections: GW_WORKER_CONNECTIONS (4096), GW_EXTRA
+# (main-level lines: upstream blocks, worker_rlimit_nofile ...);
+# NGX_WORKER_CONNECTIONS (4096), NGX_MAIN (main-level lines), NGX_HTTP
+# (http-level lines); HAP_MAXCONN (4096, global maxconn), HAP_GLOBAL
+# (more global lines).
+#
 # Environment: ROUNDS (5), DURATION (5 s), BUILD (build), KEEP_TMP=1 keeps
 # the temp dir (configs, logs, raw client output); BENCH_SUMMARY and
 # BENCH_RESULTS are files bench/run collects target lines and rows in.
@@ -400,7 +407,7 @@ bench_gateway_conf() {
 # written by bench/lib.sh for the $BENCH_NAME scenario
 $user
 worker_processes   1;
-worker_connections 4096;
+worker_connections ${GW_WORKER_CONNECTIONS:-4096};
 daemon             off;
 pid                $GW_DIR/gateway.pid;
 error_log          $GW_DIR/error.log warn;
@@ -447,7 +454,8 @@ master_process   on;
 worker_processes 1;
 pid              $NGX_DIR/nginx.pid;
 error_log        $NGX_DIR/error.log warn;
-events { worker_connections 4096; }
+${NGX_MAIN:-}
+events { worker_connections ${NGX_WORKER_CONNECTIONS:-4096}; }
 EOF
         if [ "$NGX_MODULE" = stream ]; then
             cat <<EOF
@@ -504,7 +512,8 @@ bench_haproxy_conf() {
 # written by bench/lib.sh for the $BENCH_NAME scenario
 global
     nbthread 1
-    maxconn  4096
+    maxconn  ${HAP_MAXCONN:-4096}
+${HAP_GLOBAL:-}
 defaults
     timeout connect 10s
     timeout client  60s
