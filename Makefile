@@ -36,7 +36,17 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
-.PHONY: all run test test-deps unit integration bench check-layers clean \
+# Integration tests whose gateway runs under valgrind's memcheck (each
+# process's errors and definite leaks fail its test); slow, not in CI.
+VALGRIND_TESTS ?= tcp_echo tcp_half_close udp_echo udp_sessions \
+                  http_reverse_headers http_reverse_bodies http_reverse_keepalive \
+                  http_reverse_pipelining http_reverse_hostile \
+                  http_forward_requests http_forward_connect http_forward_auth \
+                  http_forward_keepalive http_forward_hostile \
+                  socks5_connect socks5_auth socks5_bind socks5_udp socks5_hostile \
+                  reload reopen shutdown
+
+.PHONY: all run test test-deps unit integration bench check-layers clean valgrind \
         fuzz fuzz-regress fuzz-build fuzz-bins fuzz-deps
 
 all: $(BUILD)/gateway
@@ -73,6 +83,11 @@ test-deps:
 test: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BACKEND_BIN)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run
+
+valgrind: test-deps
+	@command -v valgrind >/dev/null || { echo "valgrind: apt-get install -y valgrind"; exit 1; }
+	@$(MAKE) --no-print-directory all $(BACKEND_BIN)
+	@BUILD=$(BUILD) VALGRIND=1 test/run $(VALGRIND_TESTS:%=integration/%)
 
 bench: all $(BACKEND_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) bench/run

@@ -55,7 +55,12 @@ check "20 MiB download (close): reaches a 1.1 client chunked" \
     grep -qi '^transfer-encoding: chunked' "$T/h.txt"
 rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$w/status" 2>/dev/null)
 echo "# worker RSS after 20 MiB bodies: ${rss:-?} kB"
-check "the worker holds no body whole (RSS under 16 MB)" test "${rss:-999999}" -lt 16384
+# valgrind's own memory counts in the worker's RSS: not judged there
+if [ "${VALGRIND:-}" = 1 ]; then
+    ok "the worker holds no body whole: not judged under valgrind"
+else
+    check "the worker holds no body whole (RSS under 16 MB)" test "${rss:-999999}" -lt 16384
+fi
 
 # a slow reader: 4 MiB through a client reading 64 KiB at a time
 want=$(pattern_sha 4194304)

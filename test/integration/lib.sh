@@ -28,6 +28,10 @@
 # where the test may start a dns_stub (dns_stub RULE...), and /etc/hosts
 # bind-mounted from $T/hosts (a copy of the real one, the test's to edit).
 #
+# VALGRIND=1 (make valgrind) runs the gateway under valgrind's memcheck,
+# its workers too; the exit trap turns any error or definite leak it
+# reports into a failure. Timings then stretch by an order of magnitude.
+#
 # Every process a test starts is stopped at exit by pid (TERM, then KILL
 # after a bound), with its descendants (the gateway's workers), even when
 # the test fails half-way. Nothing is killed by name.
@@ -69,6 +73,11 @@ if [[ "${ASAN_OPTIONS:-}" == *log_path=* ]]; then
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}log_path=$T/asan"
 fi
 GW_PID=""
+VALGRIND_RUN=()
+[ "${VALGRIND:-}" = 1 ] && VALGRIND_RUN=(valgrind -q --leak-check=full
+    --show-leak-kinds=definite --errors-for-leak-kinds=definite
+    --track-fds=no --suppressions="$GW_ROOT/test/valgrind.supp"
+    --log-file="$T/valgrind.%p")
 declare -A PID=()
 STARTED=()                  # "pid:starttime" of everything we started
 N_FAILED=0
@@ -154,6 +163,8 @@ descendants() {
 workers_of() {
     local c
     for c in $(children_of "$1"); do
+        # under valgrind the title cannot reach /proc: every child is one
+        [ "${VALGRIND:-}" = 1 ] && { echo "$c"; continue; }
         tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | grep -q 'worker process' \
             && echo "$c"
     done
@@ -220,16 +231,22 @@ sanitizer_reports() {
     for f in "$T"/asan.*; do
         [ -s "$f" ] && found="$found $f"
     done
+    # memcheck's: errors, or memory definitely lost (quiet mode: a log
+    # that holds anything is a report)
+    for f in "$T"/valgrind.*; do
+        [ -s "$f" ] && grep -qE '^==[0-9]+== ' "$f" && found="$found $f"
+    done
     # a report can also land on a process's stderr (a backend's $T/NAME.out)
     for f in "$T"/*.out; do
         [ -f "$f" ] && grep -qE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' "$f" \
             && found="$found $f"
     done
     [ -z "$found" ] && return 0
-    echo "not ok - $TEST_NAME: no sanitizer reports"
+    echo "not ok - $TEST_NAME: no sanitizer or valgrind reports"
     for f in $found; do
         echo "# $(basename "$f"):"
-        grep -E 'ERROR|SUMMARY|runtime error|#[0-9] ' "$f" | head -n 12 | sed 's/^/    /'
+        grep -E 'ERROR|SUMMARY|runtime error|#[0-9] |==[0-9]+== +(at|by|Invalid|Conditional|[0-9,]+ bytes)' "$f" \
+            | head -n 16 | sed 's/^/    /'
     done
 }
 trap cleanup EXIT
@@ -325,7 +342,7 @@ gw_start() {
     local conf=$CONF n p
     if [ $# -gt 0 ] && [ -f "$1" ]; then conf=$1; shift; fi
     n=$(sed -n 's/^ *worker_processes *\([0-9]*\) *;.*/\1/p' "$conf" | head -1)
-    "$GW" -c "$conf" -g 'daemon off;' >>"$T/gw.out" 2>&1 &
+    ${VALGRIND_RUN[@]+"${VALGRIND_RUN[@]}"} "$GW" -c "$conf" -g 'daemon off;' >>"$T/gw.out" 2>&1 &
     GW_PID=$!
     PID[gw]=$GW_PID
     track "$GW_PID"
