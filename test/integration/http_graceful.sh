@@ -26,7 +26,8 @@ old=$(gw_pid_worker)
 spawn idle "$HC" -t 15000 "$A" 'send=GET /first HTTP/1.1\r\nHost: x\r\n\r\n' 'expect=o /first' idle=12000
 wait_log "$T/idle.out" 'o /first' 3000
 spawn slow "$HC" -t 12000 "$A" 'send=GET /delay/5000 HTTP/1.1\r\nHost: x\r\n\r\n' read
-wait_until 3000 test "$(origin_reqs o)" -ge 2
+both_asked() { [ "$(origin_reqs o)" -ge 2 ]; }
+wait_until 3000 both_asked
 t0=$(now_ms)
 kill -HUP "$GW_PID"
 check "reload: the old worker exits once the slow answer is out, not at shutdown_timeout" \
@@ -39,5 +40,6 @@ wait_gone "${PID[slow]}" 3000
 out=$(tr -d '\r' <"$T/slow.out")
 check "the answer in progress came whole" grep -q '^delayed$' <<<"$out"
 check "... with Connection: close" grep -qi '^connection: close' <<<"$out"
-check "the origin saw its pooled connections closed" wait_until 3000 test "$(origin_open o)" -eq 0
+none_open() { [ "$(origin_open o)" -eq 0 ]; }
+check "the origin saw its pooled connections closed" wait_until 3000 none_open
 expect_eq "the new worker serves" "o /after" "$(hget "http://$A/after")"

@@ -26,7 +26,7 @@ wait_until 10000 progress || bail "the load runs"
 victim=$(workers_of "$GW_PID" | head -n 1)
 held=$(ls -l /proc/"$victim"/fd 2>/dev/null | grep -c socket)
 kill -9 "$victim"
-check "the killed worker is replaced" wait_until 5000 test "$(count_workers "$GW_PID")" -eq 2
+check "the killed worker is replaced" wait_workers "$GW_PID" 2 5000
 wait_gone "${PID[http]}" 60000
 http=$(grep '^http_load:' "$T/http.out")
 echo "# the killed worker held $held sockets (clients, upstreams, listen); $http"

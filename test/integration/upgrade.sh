@@ -98,8 +98,8 @@ kill -WINCH "$old"
 wait_workers "$old" 0 5000
 kill -TERM "$new"
 check "the new master told TERM exits" wait_gone "$new" 5000
-check "... and the old master has its pid file back" \
-    wait_until 3000 test "$(cat "$T/gw.pid" 2>/dev/null)" = "$old"
+pid_file_is_old() { [ "$(cat "$T/gw.pid" 2>/dev/null)" = "$old" ]; }
+check "... and the old master has its pid file back" wait_until 3000 pid_file_is_old
 check "... gw.pid.oldbin is gone" test ! -e "$T/gw.pid.oldbin"
 kill -HUP "$old"
 check "HUP to the old master starts its workers again" wait_workers "$old" 1 5000
