@@ -27,6 +27,7 @@ enum gw_handler_kind {
     GW_HANDLER_HTTP_REVERSE,
     GW_HANDLER_HTTP_FORWARD,
     GW_HANDLER_SOCKS5,
+    GW_HANDLER_STATUS,          /* metrics and status pages */
     GW_HANDLER_COUNT
 };
 #define GW_HANDLER_BIT(k) (1u << (k))
@@ -137,6 +138,13 @@ typedef struct gw_conf_listener {
     unsigned            n_auth;
     unsigned            udp_responses;          /* 0: any number */
 } gw_conf_listener_t;
+
+/* The name logs and counters use: the listener's, else its first address. */
+static inline const char *
+gw_conf_listener_name(const gw_conf_listener_t *l)
+{
+    return l->name[0] ? l->name : l->listens[0].text;
+}
 
 typedef struct gw_conf {
     gw_pool_t          *pool;

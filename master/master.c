@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -258,6 +259,7 @@ schedule_respawn(const proc_t *p)
     }
     s->crashes++;
     s->respawn_at_ms = gw_now_ms + delay;
+    gw_stat_add(&gw_stats_slot(p->slot)->restarts, 1);
 }
 
 /* The new master of an upgrade is gone: the pid file is ours again. */
@@ -376,6 +378,7 @@ reload(void)
     if (conf == NULL) {
         gw_log(GW_LOG_ERROR, 0, "reload failed, keeping the running "
                "configuration: %s", err);
+        gw_stat_add(&gw_stats_master()->reload_failures, 1);
         return;
     }
     own_logs_for_workers(conf);
@@ -384,6 +387,7 @@ reload(void)
     if (next == NULL || resize_slots(conf->worker_processes) != 0) {
         gw_log(GW_LOG_ERROR, 0, "reload failed, keeping the running "
                "configuration: %s", next ? "out of memory" : err);
+        gw_stat_add(&gw_stats_master()->reload_failures, 1);
         if (next) {
             gw_listen_abandon(next, old);
             cycle_free(next);
@@ -392,6 +396,8 @@ reload(void)
         }
         return;
     }
+    gw_stats_bind(conf);            /* entries for new names, before the fork */
+    gw_stat_add(&gw_stats_master()->reloads, 1);
     /* removed sockets close before the fork, so no new worker holds one */
     gw_listen_close_unused(old, next);
     cycle = next;
@@ -456,6 +462,7 @@ upgrade(void)
                "to \"%s\"", pid_file, oldbin);
         return;
     }
+    gw_stat_add(&gw_stats_master()->upgrades, 1);
     new_binary = gw_upgrade_exec(cycle);
     if (new_binary == -1) {
         new_binary = 0;
@@ -612,6 +619,11 @@ start(gw_conf_t *conf, sigset_t *wait_mask)
     if (refuse_second_master(conf) != 0) {
         return 1;
     }
+    if (gw_stats_create() != 0) {
+        return emerg("cannot map the shared counters");
+    }
+    gw_stats_master()->started = (uint64_t) time(NULL);
+    gw_stats_bind(conf);
     if (own_logs_for_workers(conf) != 0) {
         return emerg("the user for the workers is unknown");
     }

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "worker/access.h"
+#include "worker/stats.h"
 
 /* Copy S into the line, escaping '"', '\\' and control bytes as \xHH
  * (and spaces too, for a field that is not quoted: SPACE). */
@@ -36,6 +37,11 @@ gw_access_log(const gw_listener_t *ls, const gw_access_t *a)
     uint64_t ms = gw_now_ms - a->start_ms;
     int      n;
 
+    if (ls->stats) {
+        gw_stat_add(&ls->stats->status[gw_stats_class(a->status)], 1);
+        gw_stat_add(&ls->stats->bytes_in, a->bytes_received);
+        gw_stat_add(&ls->stats->bytes_out, a->bytes_sent);
+    }
     if (ls->access_log == NULL) {
         return;
     }

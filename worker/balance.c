@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "worker/stats.h"
 #include "worker/upstream.h"
 
 #define IP_HASH_TRIES 20
@@ -232,5 +233,9 @@ gw_upstream_pick(gw_upstream_t *u, gw_pick_t *pick, uint64_t now)
     pick->tried[i / 64] |= UINT64_C(1) << (i % 64);
     pick->n_tried++;
     u->peers[i].active++;
+    if (u->peers[i].stats) {
+        gw_stat_add(&u->peers[i].stats->selected, 1);
+        gw_stat_add(&u->peers[i].stats->active, 1);
+    }
     return &u->peers[i];
 }

@@ -16,12 +16,14 @@
 #include "worker/conn.h"
 #include "worker/listener.h"
 #include "worker/loop.h"
+#include "worker/stats.h"
 
 static gw_conn_t *slots;
 static uint32_t   n_slots;
 static gw_conn_t *free_list;
 static unsigned   budget, active, reserved, uncounted_left;
 static void     (*on_free)(void);
+static uint64_t  *shared_gauge;     /* this slot's connections, or NULL */
 static unsigned (*on_pressure)(unsigned n);
 
 int
@@ -142,6 +144,10 @@ gw_conn_open(int fd, unsigned flags)
     c->upstream = (flags & GW_CONN_UPSTREAM) != 0;
     c->datagram = 0;
     c->watched = 0;
+    c->accepted = 0;
+    if (c->counted && shared_gauge) {
+        gw_stat_add(shared_gauge, 1);
+    }
     gw_timer_init(&c->timer, NULL);
     if (flags & GW_CONN_LAZY) {
         c->write_ready = 1;         /* a fresh socket takes bytes */
@@ -184,6 +190,12 @@ gw_conn_close(gw_conn_t *c)
     c->peer = NULL;
     c->next = free_list;
     free_list = c;
+    if (c->accepted && c->ls && c->ls->stats) {
+        gw_stat_sub(&c->ls->stats->active, 1);
+    }
+    if (c->counted && shared_gauge) {
+        gw_stat_sub(shared_gauge, 1);
+    }
     if (c->counted) {
         active--;
         if (on_free) {
@@ -192,6 +204,12 @@ gw_conn_close(gw_conn_t *c)
     } else {
         uncounted_left++;
     }
+}
+
+void
+gw_conns_count_into(uint64_t *gauge)
+{
+    shared_gauge = gauge;
 }
 
 void

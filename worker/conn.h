@@ -49,6 +49,7 @@ struct gw_conn {
     unsigned             upstream:1;    /* we dialed it */
     unsigned             datagram:1;    /* a UDP socket */
     unsigned             watched:1;     /* registered with epoll */
+    unsigned             accepted:1;    /* a listener's client: its counters */
 };
 
 /* Slots for BUDGET counted connections and EXTRA uncounted; 0 or -1. */
@@ -81,6 +82,9 @@ int gw_conn_watch(gw_conn_t *c);
  * returned its buffers and context first.
  */
 void gw_conn_close(gw_conn_t *c);
+
+/* Keep GAUGE (shared memory) equal to the counted slots in use. */
+void gw_conns_count_into(uint64_t *gauge);
 
 /* Counted slots neither used nor reserved. */
 unsigned gw_conns_available(void);

@@ -11,6 +11,7 @@ static const gw_handler_t *const handlers[GW_HANDLER_COUNT] = {
     [GW_HANDLER_HTTP_REVERSE] = &gw_http_reverse_handler,
     [GW_HANDLER_HTTP_FORWARD] = &gw_http_forward_handler,
     [GW_HANDLER_SOCKS5] = &gw_socks5_handler,
+    [GW_HANDLER_STATUS] = &gw_status_handler,
 };
 
 const gw_handler_t *

@@ -39,6 +39,7 @@ extern const gw_handler_t gw_udp_handler;
 extern const gw_handler_t gw_http_reverse_handler;
 extern const gw_handler_t gw_http_forward_handler;
 extern const gw_handler_t gw_socks5_handler;
+extern const gw_handler_t gw_status_handler;
 
 /* The handler for an enum gw_handler_kind, or NULL if not built yet. */
 const gw_handler_t *gw_handler_find(int kind);

@@ -391,6 +391,7 @@ start_exchange(gw_http_client_t *cl, gw_http_msg_t *m, size_t head_len)
     status = cl->denied ? 403 : refuse(cl, m, head_len);
     if (status == 403) {
         gw_conn_log(GW_LOG_INFO, cl->conn, 0, "access forbidden by rule");
+        gw_stats_refused(cl->conn->ls, 1);
     }
     if (status) {
         x->req_body.done = 1;           /* not read: the connection closes */

@@ -31,6 +31,7 @@
 #include "worker/http_proxy.h"
 #include "worker/listener.h"
 #include "worker/loop.h"
+#include "worker/stats.h"
 
 enum { RESP_BLOCKED, RESP_DONE, RESP_ENDED };
 
@@ -343,6 +344,9 @@ final_head(gw_http_x_t *x)
 
     x->status = resp.status;
     x->up_header_ms = gw_now_ms;
+    if (x->peer && x->peer->stats) {
+        gw_stats_observe(x->peer->stats, (gw_now_ms - x->up_start_ms) * 1000);
+    }
     if (resp.status == 101) {
         if (!x->upgrade) {
             gw_http_x_release_upstream(x, 1);

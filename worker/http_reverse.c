@@ -135,6 +135,7 @@ connect_upstream(gw_http_x_t *x)
         gw_upstream_release(x->upstream, peer, 0, gw_now_ms);
         gw_conn_log(GW_LOG_ERROR, client, 0,
                     "worker_connections are not enough for the upstream");
+        gw_stats_refused(client->ls, 0);
         gw_http_x_respond(x, 503, 0, NULL);
         return;
     }

@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "worker/access.h"
 #include "worker/listener.h"
+#include "worker/stats.h"
 #include "worker/loop.h"
 #include "worker/worker.h"
 
@@ -34,6 +35,8 @@ static unsigned        n_sockets;
 static int             any_paused;
 
 static void accept_ready(gw_conn_t *lc);
+
+static unsigned worker_processes;     /* of the running configuration */
 
 static void
 noop(gw_conn_t *c)
@@ -50,6 +53,21 @@ acl_allows(const gw_conf_acl_t *rules, unsigned n, const gw_sockaddr_t *a)
         }
     }
     return 1;
+}
+
+unsigned
+gw_listeners_worker_processes(void)
+{
+    return worker_processes;
+}
+
+void
+gw_stats_refused(const gw_listener_t *ls, int by_acl)
+{
+    if (ls->stats) {
+        gw_stat_add(by_acl ? &ls->stats->refused_acl : &ls->stats->refused_budget,
+                    1);
+    }
 }
 
 int
@@ -88,6 +106,7 @@ deny(gw_conn_t *lc, int fd, const gw_sockaddr_t *client)
     gw_sockaddr_format(client, text, sizeof(text));
     gw_log(GW_LOG_INFO, 0, "access forbidden by rule, client: %s, "
            "listener: %s", text, lc->ls->name);
+    gw_stats_refused(lc->ls, 1);
     gw_access_log(lc->ls, &entry);
     close(fd);
 }
@@ -161,6 +180,11 @@ accept_ready(gw_conn_t *lc)
         }
         c->addr = addr;
         c->ls = ls;
+        if (ls->stats) {
+            c->accepted = 1;
+            gw_stat_add(&ls->stats->accepted, 1);
+            gw_stat_add(&ls->stats->active, 1);
+        }
         ls->handler->on_accept(c);
     }
 }
@@ -268,7 +292,7 @@ build_listener(const gw_cycle_t *cycle, unsigned i, char *err)
     gw_listener_t            *ls = &listeners[i];
 
     ls->conf = lc;
-    ls->name = lc->name[0] ? lc->name : lc->listens[0].text;
+    ls->name = gw_conf_listener_name(lc);
     ls->handler = gw_handler_find(lc->handler);
     if (ls->handler == NULL) {
         snprintf(err, GW_ERR_LEN, "handler %s is not available",
@@ -288,6 +312,7 @@ build_listener(const gw_cycle_t *cycle, unsigned i, char *err)
         }
     }
     ls->access_log = cycle->access_logs[i];    /* opened by the master */
+    ls->stats = gw_stats_listener(ls->name);
     return 0;
 }
 
@@ -329,6 +354,7 @@ gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err)
 {
     const gw_conf_t *conf = cycle->conf;
 
+    worker_processes = conf->worker_processes;
     upstreams = calloc(conf->n_upstreams + 1, sizeof(*upstreams));
     listeners = calloc(conf->n_listeners + 1, sizeof(*listeners));
     if (upstreams == NULL || listeners == NULL) {

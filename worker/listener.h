@@ -24,6 +24,7 @@ struct gw_listener {
     gw_upstream_t            *upstream;     /* proxy_pass, or NULL */
     gw_upstream_t           **loc_upstreams;/* per location (http_reverse) */
     gw_logfile_t             *access_log;   /* NULL: off */
+    struct gw_stat_listener  *stats;        /* shared counters, or NULL */
     const char               *name;         /* name, or first listen address */
 };
 
@@ -35,11 +36,17 @@ typedef struct gw_cycle gw_cycle_t;
  */
 int gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err);
 
+/* worker_processes of the configuration this worker runs. */
+unsigned gw_listeners_worker_processes(void);
+
 /* Stop accepting: drop this worker's copies of the listen sockets. */
 void gw_listeners_stop(void);
 
 /* Resume accept loops that paused for lack of slots, when slots allow. */
 void gw_listeners_resume(void);
+
+/* Count a client refused: by a rule (ACL), else for want of slots. */
+void gw_stats_refused(const gw_listener_t *ls, int by_acl);
 
 /* First matching allow/deny rule wins; no rule matching allows. */
 int gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);

@@ -42,6 +42,7 @@
 #include "worker/access.h"
 #include "worker/handler.h"
 #include "worker/listener.h"
+#include "worker/stats.h"
 #include "worker/loop.h"
 #include "worker/udp_table.h"
 
@@ -187,6 +188,9 @@ session_end(udp_session_t *s, int failed)
     };
 
     gw_access_log(ls, &entry);
+    if (ls->stats) {
+        gw_stat_sub(&ls->stats->active, 1);
+    }
     gw_udp_table_del(&table, &s->entry);
     gw_upstream_release(ls->upstream, s->peer, failed, gw_now_ms);
     gw_conn_close(s->upstream);
@@ -230,12 +234,14 @@ session_new(gw_conn_t *lc, const gw_udp_key_t *key)
 
     if (!gw_acl_allows(ls->conf, &key->client)) {
         drop(&drops.denied, 1);
+        gw_stats_refused(ls, 1);
         return NULL;
     }
     /* two slots: the client side (reserved for the session's life) and
      * the upstream socket */
     if (gw_conns_available() < 2 || (s = calloc(1, sizeof(*s))) == NULL) {
         drop(&drops.budget, 1);
+        gw_stats_refused(ls, 0);
         return NULL;
     }
     gw_conns_reserve(1);
@@ -262,6 +268,10 @@ session_new(gw_conn_t *lc, const gw_udp_key_t *key)
         gw_timer_set_at(&s->upstream->timer, s->idle_deadline_ms);
     }
     gw_udp_table_add(&table, &s->entry);
+    if (ls->stats) {
+        gw_stat_add(&ls->stats->accepted, 1);
+        gw_stat_add(&ls->stats->active, 1);
+    }
     return s;
 }
 

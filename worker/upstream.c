@@ -10,6 +10,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "worker/stats.h"
 #include "worker/upstream.h"
 
 #define RING_POINTS_PER_WEIGHT 160      /* as ketama: ~1/N keys move */
@@ -104,6 +105,9 @@ gw_upstream_new(const gw_conf_upstream_t *conf)
         return NULL;
     }
     fill_peers(u);
+    for (unsigned i = 0; i < u->n_peers; i++) {
+        u->peers[i].stats = gw_stats_server(conf->name, u->peers[i].name);
+    }
     if (u->balance == GW_BALANCE_CONSISTENT_HASH && build_ring(u) != 0) {
         gw_upstream_free(u);
         return NULL;
@@ -148,6 +152,10 @@ gw_upstream_release(gw_upstream_t *u, gw_peer_t *p, int failed, uint64_t now)
 {
     if (p->active) {
         p->active--;
+    }
+    if (p->stats) {
+        gw_stat_sub(&p->stats->active, 1);
+        gw_stat_add(&p->stats->failed, failed ? 1 : 0);
     }
     if (!failed) {
         return;

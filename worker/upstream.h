@@ -31,6 +31,7 @@ typedef struct gw_peer {
     unsigned        fails;                  /* within fail_timeout */
     uint64_t        failed_at_ms;
     unsigned        active;                 /* open connections (least_conn) */
+    struct gw_stat_server *stats;           /* shared counters, or NULL */
 } gw_peer_t;
 
 typedef struct gw_ring_point {

@@ -176,6 +176,10 @@ init(const gw_cycle_t *cycle, unsigned slot)
 
     gw_clock_update();
     close_other_slots(cycle, slot);
+    if (gw_stats_slot(slot)) {
+        gw_stats_slot(slot)->pid = (uint64_t) getpid();
+        gw_conns_count_into(&gw_stats_slot(slot)->connections);
+    }
     set_fd_limit(conf);             /* raising the hard limit needs root */
     gw_worker_drop_privileges(conf);
     if (gw_conns_init(conf->worker_connections, extra) != 0

@@ -13,6 +13,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "conf/conf.h"
+#include "worker/stats.h"      /* the master makes the shared counters */
 
 typedef struct gw_listen_socket {
     gw_sockaddr_t   addr;
