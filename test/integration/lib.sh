@@ -19,7 +19,8 @@
 #   wait_listen PORT, wait_closed PORT, wait_log FILE REGEX [MS],
 #   wait_gone PID [MS], wait_workers MASTER N [MS]
 #   workers_of MASTER       pids of its worker processes
-#   ok NAME, not_ok NAME WHY, check NAME CMD..., expect_eq NAME WANT GOT,
+#   ok NAME, not_ok NAME WHY, check NAME CMD..., check_not NAME CMD...,
+#   expect_eq NAME WANT GOT,
 #   bail WHY
 #
 # A test that sets PRIVATE_NET=1 before sourcing this file runs in network
@@ -274,6 +275,13 @@ check() {
     local name=$1
     shift
     if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# check_not NAME CMD...: ok when CMD fails.
+check_not() {
+    local name=$1
+    shift
+    if "$@"; then not_ok "$name" "succeeded: $*"; else ok "$name"; fi
 }
 
 # expect_eq NAME WANT GOT
