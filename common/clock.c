@@ -4,6 +4,7 @@
  * The rendered strings are per thread, so resolver threads (a later issue)
  * may log without racing the loop thread.
  */
+#include <string.h>
 #include <time.h>
 
 #include "common/clock.h"
@@ -14,6 +15,7 @@ uint64_t gw_wall_ms;
 static __thread time_t rendered_sec = -1;
 static __thread char   log_time[32];
 static __thread char   access_time[40];
+static __thread char   iso_time[40];
 
 void
 gw_clock_update(void)
@@ -39,6 +41,16 @@ render(time_t now)
     strftime(log_time, sizeof(log_time), "%Y/%m/%d %H:%M:%S", &tm);
 
     strftime(access_time, sizeof(access_time), "%d/%b/%Y:%H:%M:%S %z", &tm);
+    /* ISO 8601 wants the offset as +00:00, strftime gives +0000 */
+    strftime(iso_time, sizeof(iso_time) - 1, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    {
+        size_t n = strlen(iso_time);
+
+        if (n >= 5) {
+            memmove(iso_time + n - 1, iso_time + n - 2, 3);
+            iso_time[n - 2] = ':';
+        }
+    }
 }
 
 /* The error log reads the wall clock itself: the master logs between
@@ -55,4 +67,11 @@ gw_clock_access_time(void)
 {
     render(gw_wall_ms ? (time_t) (gw_wall_ms / 1000) : time(NULL));
     return access_time;
+}
+
+const char *
+gw_clock_iso8601(void)
+{
+    render(gw_wall_ms ? (time_t) (gw_wall_ms / 1000) : time(NULL));
+    return iso_time;
 }

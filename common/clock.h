@@ -26,4 +26,7 @@ const char *gw_clock_log_time(void);
 /* "24/Nov/2026:11:54:59 +0000": the access log's time, local time. */
 const char *gw_clock_access_time(void);
 
+/* "2026-11-24T11:54:59+00:00": the same instant in ISO 8601. */
+const char *gw_clock_iso8601(void);
+
 #endif

@@ -339,6 +339,34 @@ check_targets(gw_parser_t *p)
     return 0;
 }
 
+/* access_log PATH NAME: NAME is a log_format. */
+static int
+check_log_formats(gw_parser_t *p)
+{
+    gw_conf_t *conf = p->conf;
+
+    for (unsigned i = 0; i < conf->n_listeners; i++) {
+        gw_conf_listener_t *ls = conf->listeners[i];
+        unsigned            k;
+
+        if (ls->access_log == NULL || ls->access_log_format == NULL) {
+            continue;
+        }
+        for (k = 0; k < conf->n_log_formats; k++) {
+            if (strcmp(conf->log_formats[k].name, ls->access_log_format) == 0) {
+                ls->log_format = &conf->log_formats[k];
+                break;
+            }
+        }
+        if (k == conf->n_log_formats) {
+            return gw_conf_error(p, ls->file, ls->access_log_line,
+                                 "unknown log_format \"%s\"",
+                                 ls->access_log_format);
+        }
+    }
+    return 0;
+}
+
 int
 gw_conf_check(gw_parser_t *p)
 {
@@ -349,7 +377,8 @@ gw_conf_check(gw_parser_t *p)
 
         conf->worker_processes = n > 0 ? (unsigned) n : 1;
     }
-    if (check_names(p) != 0 || check_listens(p) != 0) {
+    if (check_names(p) != 0 || check_listens(p) != 0
+        || check_log_formats(p) != 0) {
         return -1;
     }
     return check_targets(p);

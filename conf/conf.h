@@ -107,6 +107,33 @@ typedef struct gw_conf_auth {
     char           *password;
 } gw_conf_auth_t;
 
+/* `log_format NAME [escape=json] STRING...` (the strings joined). */
+typedef struct gw_conf_log_format {
+    char           *name;
+    char           *text;
+    unsigned        json;       /* escape=json: values escaped for JSON */
+    const char     *file;
+    int             line;
+} gw_conf_log_format_t;
+
+/* The variables a log_format may name ("$status" ...), NULL-terminated,
+ * in the order of this enum. */
+extern const char *const gw_log_variables[];
+
+enum {
+    GW_LV_REMOTE_ADDR, GW_LV_REMOTE_PORT, GW_LV_REMOTE_USER, GW_LV_TIME_LOCAL,
+    GW_LV_TIME_ISO8601, GW_LV_MSEC, GW_LV_REQUEST, GW_LV_REQUEST_METHOD,
+    GW_LV_REQUEST_URI, GW_LV_STATUS, GW_LV_BYTES_SENT, GW_LV_BYTES_RECEIVED,
+    GW_LV_REQUEST_TIME, GW_LV_UPSTREAM_ADDR, GW_LV_UPSTREAM_CONNECT_TIME,
+    GW_LV_UPSTREAM_RESPONSE_TIME, GW_LV_HANDLER, GW_LV_LISTENER, GW_LV_PID,
+    GW_LV_COUNT
+};
+
+#define GW_LOG_VARIABLE_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+/* The index of the variable spelt NAME (LEN bytes), or -1. */
+int gw_log_variable(const char *name, size_t len);
+
 typedef struct gw_conf_listener {
     char               *name;       /* "" when unnamed; logs use the address */
     const char         *file;
@@ -130,6 +157,9 @@ typedef struct gw_conf_listener {
     uint64_t            max_body_size;
     unsigned            next_upstream_tries;    /* 0: every server */
     char               *access_log;             /* NULL: off */
+    char               *access_log_format;      /* its name, NULL: default */
+    const gw_conf_log_format_t *log_format;     /* resolved, NULL: default */
+    int                 access_log_line;
     gw_conf_acl_t      *acl;
     unsigned            n_acl;
     gw_conf_acl_t      *dst_acl;                /* allow_to, deny_to */
@@ -164,6 +194,9 @@ typedef struct gw_conf {
     uint64_t            resolver_cache_ms;
     char               *user;       /* `user`, or NULL (a root master: nobody) */
     char               *group;      /* or NULL: the user's primary group */
+
+    gw_conf_log_format_t *log_formats;
+    unsigned             n_log_formats;
 
     gw_conf_upstream_t **upstreams;
     unsigned             n_upstreams;

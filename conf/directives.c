@@ -600,11 +600,139 @@ static const char *
 set_access_log(gw_parser_t *p, void *obj, const gw_directive_t *d,
                char **args, unsigned n)
 {
+    gw_conf_listener_t *ls = obj;
+
     if (strcmp(args[0], "off") == 0) {
+        if (n == 2) {
+            return "takes no format with \"off\"";
+        }
         *OBJ(obj, d, char *) = NULL;
         return NULL;
     }
-    return set_path(p, obj, d, args, n);
+    ls->access_log_format = n == 2 ? gw_pool_strdup(p->pool, args[1]) : NULL;
+    ls->access_log_line = p->line;
+    return set_path(p, obj, d, args, 1);
+}
+
+static void
+print_access_log(FILE *out, const void *obj, const gw_directive_t *d,
+                 const char *indent)
+{
+    const gw_conf_listener_t *ls = obj;
+
+    fprintf(out, "%s%s ", indent, d->name);
+    gw_conf_print_word(out, ls->access_log ? ls->access_log : "off");
+    if (ls->access_log && ls->access_log_format) {
+        fputc(' ', out);
+        gw_conf_print_word(out, ls->access_log_format);
+    }
+    fputs(";\n", out);
+}
+
+const char *const gw_log_variables[] = {
+    "remote_addr", "remote_port", "remote_user", "time_local", "time_iso8601",
+    "msec", "request", "request_method", "request_uri", "status",
+    "bytes_sent", "bytes_received", "request_time", "upstream_addr",
+    "upstream_connect_time", "upstream_response_time", "handler", "listener",
+    "pid", NULL
+};
+
+int
+gw_log_variable(const char *name, size_t len)
+{
+    for (int i = 0; gw_log_variables[i]; i++) {
+        if (strlen(gw_log_variables[i]) == len
+            && strncmp(gw_log_variables[i], name, len) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Every $name (or ${name}) in TEXT is a known variable; NULL or an error. */
+static const char *
+check_variables(gw_parser_t *p, const char *text)
+{
+    for (const char *s = strchr(text, '$'); s; s = strchr(s + 1, '$')) {
+        const char *v = s + 1 + (s[1] == '{');
+        size_t      n = strspn(v, GW_LOG_VARIABLE_CHARS);
+
+        if (gw_log_variable(v, n) < 0 || (s[1] == '{' && v[n] != '}')) {
+            snprintf(p->msg, sizeof(p->msg), "names an unknown variable "
+                     "\"$%.*s\"", (int) (n ? n : 1), n ? v : s + 1);
+            return p->msg;
+        }
+    }
+    return NULL;
+}
+
+static const char *
+set_log_format(gw_parser_t *p, void *obj, const gw_directive_t *d,
+               char **args, unsigned n)
+{
+    gw_conf_t            *conf = obj;
+    gw_conf_log_format_t *f;
+    unsigned              first = 1;
+    size_t                len = 0;
+    const char           *err;
+
+    (void) d;
+    for (unsigned i = 0; i < conf->n_log_formats; i++) {
+        if (strcmp(conf->log_formats[i].name, args[0]) == 0) {
+            snprintf(p->msg, sizeof(p->msg), "duplicates format \"%s\"",
+                     args[0]);
+            return p->msg;
+        }
+    }
+    f = gw_pool_push(p->pool, (void **) &conf->log_formats,
+                     &conf->n_log_formats, sizeof(*f));
+    if (f == NULL) {
+        return "out of memory";
+    }
+    f->name = gw_pool_strdup(p->pool, args[0]);
+    f->file = p->file;
+    f->line = p->line;
+    if (n > 2 && strncmp(args[1], "escape=", 7) == 0) {
+        if (strcmp(args[1], "escape=json") != 0
+            && strcmp(args[1], "escape=default") != 0) {
+            conf->n_log_formats--;
+            return "has an invalid escape (expected escape=json or "
+                   "escape=default)";
+        }
+        f->json = strcmp(args[1], "escape=json") == 0;
+        first = 2;
+    }
+    for (unsigned i = first; i < n; i++) {
+        len += strlen(args[i]);
+    }
+    f->text = gw_pool_alloc(p->pool, len + 1);
+    if (f->name == NULL || f->text == NULL) {
+        return "out of memory";
+    }
+    f->text[0] = '\0';
+    for (unsigned i = first; i < n; i++) {
+        strcat(f->text, args[i]);
+    }
+    if ((err = check_variables(p, f->text)) != NULL) {
+        conf->n_log_formats--;
+        return err;
+    }
+    return NULL;
+}
+
+static void
+print_log_formats(FILE *out, const void *obj, const gw_directive_t *d,
+                  const char *indent)
+{
+    const gw_conf_t *conf = obj;
+
+    for (unsigned i = 0; i < conf->n_log_formats; i++) {
+        fprintf(out, "%s%s ", indent, d->name);
+        gw_conf_print_word(out, conf->log_formats[i].name);
+        fputs(conf->log_formats[i].json ? " escape=json " : " ", out);
+        gw_conf_print_word(out, conf->log_formats[i].text);
+        fputs(";\n", out);
+    }
 }
 
 /* allow and deny share one ordered list: first match wins. */
@@ -718,6 +846,7 @@ print_auth(FILE *out, const void *obj, const gw_directive_t *d,
 #define A1      1, 1
 #define A1_2    1, 2
 #define A1_N    1, GW_ARGS_ANY
+#define A2_N    2, GW_ARGS_ANY
 
 #define ONE     0
 #define MULTI   GW_DIR_MULTI
@@ -755,6 +884,7 @@ const gw_directive_t gw_directives[] = {
     { "shutdown_timeout",     MAIN, A1,   ONE,   T_MSEC,                                    M(shutdown_timeout_ms),     "30s",         ALL },
     { "resolver_threads",     MAIN, A1,   ONE,   T_UINT(range_threads),                     M(resolver_threads),        "2",           ALL },
     { "resolver_cache",       MAIN, A1,   ONE,   T_MSEC,                                    M(resolver_cache_ms),       "30s",         ALL },
+    { "log_format",           MAIN, A2_N, MULTI, T_CUSTOM(set_log_format, print_log_formats), 0,                         NULL,          ALL },
     { "user",                 MAIN, A1_2, ONE,   T_CUSTOM(set_user, print_user),            0,                          NULL,          ALL },
     { "upstream",             MAIN, A1,   BLOCK, T_CUSTOM(set_upstream, NULL),              0,                          NULL,          ALL },
     { "listener",             MAIN, A0_1, BLOCK, T_CUSTOM(set_listener, NULL),              0,                          NULL,          ALL },
@@ -777,7 +907,7 @@ const gw_directive_t gw_directives[] = {
     { "max_header_size",      LSN,  A1,   ONE,   T_SIZE,                                    L(max_header_size),         "16k",         HTTP },
     { "max_body_size",        LSN,  A1,   ONE,   T_SIZE,                                    L(max_body_size),           "0",           HTTP },
     { "next_upstream_tries",  LSN,  A1,   ONE,   T_UINT(range_count),                       L(next_upstream_tries),     "0",           H(TCP) | H(HTTP_REVERSE) },
-    { "access_log",           LSN,  A1,   ONE,   T_CUSTOM(set_access_log, print_str),       L(access_log),              "off",         ALL },
+    { "access_log",           LSN,  A1_2, ONE,   T_CUSTOM(set_access_log, print_access_log), L(access_log),             "off",         ALL },
     { "allow",                LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
     { "deny",                 LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
     { "allow_to",             LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          H(HTTP_FORWARD) | H(SOCKS5) },

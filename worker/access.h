@@ -12,6 +12,10 @@
  * its response head; "-" when no upstream was asked); socks5 sessions two:
  * the user (RFC 1929; "-" without auth) and the reply code sent, two hex
  * digits ("-" when none was).
+ *
+ * A listener whose access_log names a log_format writes that instead:
+ * its text with each $variable replaced (docs/configuration.md), the
+ * values escaped as in the default line, or for JSON with escape=json.
  */
 #ifndef GW_ACCESS_H
 #define GW_ACCESS_H
@@ -29,6 +33,8 @@ typedef struct gw_access {
     uint64_t             bytes_received;
     uint64_t             start_ms;
     const gw_sockaddr_t *upstream;      /* NULL: "-" */
+    unsigned             connect_time;  /* upstream_connect_ms is known */
+    uint64_t             connect_ms;    /* to the upstream's connect */
     unsigned             http;          /* http: add the upstream's time */
     unsigned             upstream_time; /* ... known (else "-") */
     uint64_t             upstream_ms;   /* to the response head */
@@ -42,5 +48,8 @@ typedef struct gw_access {
 
 /* Write the line to the listener's access log, if it has one. */
 void gw_access_log(const gw_listener_t *ls, const gw_access_t *a);
+
+/* The listener's log_format, compiled; NULL with errno when out of memory. */
+struct gw_log_op *gw_access_compile(const gw_conf_log_format_t *f);
 
 #endif

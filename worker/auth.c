@@ -18,17 +18,19 @@ same(const char *a, size_t alen, const char *b, size_t blen)
     return diff == 0;
 }
 
-int
+const gw_conf_auth_t *
 gw_auth_check(const gw_conf_listener_t *conf, const char *user,
               size_t user_len, const char *password, size_t password_len)
 {
-    int ok = 0;
+    const gw_conf_auth_t *match = NULL;
 
     for (unsigned i = 0; i < conf->n_auth; i++) {
         const gw_conf_auth_t *a = &conf->auth[i];
+        int ok = same(user, user_len, a->user, strlen(a->user))
+                 & same(password, password_len, a->password,
+                        strlen(a->password));
 
-        ok |= same(user, user_len, a->user, strlen(a->user))
-              & same(password, password_len, a->password, strlen(a->password));
+        match = ok ? a : match;
     }
-    return ok;
+    return match;
 }

@@ -12,9 +12,10 @@
 /*
  * Do USER and PASSWORD match one of CONF's auth lines? Every line is
  * compared in full and no comparison stops at the first differing byte,
- * so the time taken tells nothing of how close a guess was.
+ * so the time taken tells nothing of how close a guess was. Returns the
+ * line that matched, or NULL.
  */
-int gw_auth_check(const gw_conf_listener_t *conf, const char *user,
+const gw_conf_auth_t *gw_auth_check(const gw_conf_listener_t *conf, const char *user,
                   size_t user_len, const char *password, size_t password_len);
 
 #endif

@@ -61,6 +61,7 @@ finish(gw_dial_t *d, gw_conn_t *upstream)
         gw_conns_unreserve(1);
         d->reserved = 0;
     }
+    d->end_ms = gw_now_ms;
     d->done(d, upstream);
 }
 
@@ -219,6 +220,8 @@ init(gw_dial_t *d, gw_upstream_t *up, gw_conn_t *client, gw_dial_fn *done,
     d->status = 502;
     d->error = 0;
     d->reserved = 1;
+    d->start_ms = gw_now_ms;
+    d->end_ms = 0;
     d->timeout_ms = client->ls->conf->connect_timeout_ms;
 }
 

@@ -34,6 +34,8 @@ struct gw_dial {
     gw_conn_t      *client;     /* for logs: its listener and address */
     uint64_t        timeout_ms; /* connect_timeout; 0: none */
     int             status;     /* on failure: 502 or 504 */
+    uint64_t        start_ms;   /* when the dial began */
+    uint64_t        end_ms;     /* when done() ran: connected or failed */
     int             error;      /* ... and the last try's errno (ETIMEDOUT
                                  * for our timer; 0: nothing was tried) */
     unsigned        reserved:1; /* still holds the client's reserved slot */

@@ -106,6 +106,7 @@ gw_http_x_connected(gw_http_x_t *x, gw_conn_t *up, int reused)
 
     x->up = up;
     x->reused = reused;
+    x->connect_ms = reused ? 0 : x->dial.end_ms - x->dial.start_ms;
     x->up_addr = up->addr;
     x->has_up_addr = 1;
     up->ctx = x;
@@ -534,6 +535,7 @@ gw_http_x_tunnel(gw_http_x_t *x, gw_conn_t *up)
     static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
     x->up = up;
+    x->connect_ms = x->dial.end_ms - x->dial.start_ms;
     x->up_addr = up->addr;
     x->has_up_addr = 1;
     up->ctx = x;

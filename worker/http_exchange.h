@@ -99,6 +99,8 @@ struct gw_http_x {
     unsigned          resolving:1;      /* x->resolve is waiting */
     unsigned          has_up_addr:1;
     gw_resolve_t      resolve;          /* http_forward: the origin's name */
+    const gw_conf_auth_t *auth;         /* ... the client's credentials */
+    uint64_t          connect_ms;       /* the upstream's dial (0: reused) */
     gw_sockaddr_t     up_addr;          /* where the request went, for logs */
     unsigned          responded:1;  /* a byte of the response left for the client */
     unsigned          resp_head_done:1;

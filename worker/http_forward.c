@@ -65,8 +65,8 @@ on_accept(gw_conn_t *c)
 
 /* ---- Proxy-Authorization ---------------------------------------------------- */
 
-/* "Basic base64(user:password)" against the auth lines. */
-static int
+/* "Basic base64(user:password)" against the auth lines: the line, or NULL. */
+static const gw_conf_auth_t *
 authorized(const gw_conf_listener_t *conf, const gw_http_msg_t *req)
 {
     const gw_http_header_t *h = gw_http_find(req, "proxy-authorization");
@@ -76,12 +76,12 @@ authorized(const gw_conf_listener_t *conf, const gw_http_msg_t *req)
 
     if (h == NULL || h->value.len < 6
         || strncasecmp(h->value.data, "basic ", 6) != 0) {
-        return 0;
+        return NULL;
     }
     len = gw_base64_decode(h->value.data + 6, h->value.len - 6,
                            (unsigned char *) cred, sizeof(cred));
     if (len < 0 || (colon = memchr(cred, ':', (size_t) len)) == NULL) {
-        return 0;
+        return NULL;
     }
     return gw_auth_check(conf, cred, (size_t) (colon - cred), colon + 1,
                          (size_t) len - (size_t) (colon - cred) - 1);
@@ -137,7 +137,7 @@ route(gw_http_x_t *x)
     const gw_http_msg_t      *req = x->req;
     gw_uri_t                  uri;
 
-    if (conf->n_auth && !authorized(conf, req)) {
+    if (conf->n_auth && (x->auth = authorized(conf, req)) == NULL) {
         gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
                     "proxy authentication required");
         gw_http_x_respond(x, 407, 0,

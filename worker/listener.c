@@ -312,6 +312,11 @@ build_listener(const gw_cycle_t *cycle, unsigned i, char *err)
         }
     }
     ls->access_log = cycle->access_logs[i];    /* opened by the master */
+    if (lc->log_format
+        && (ls->log_format = gw_access_compile(lc->log_format)) == NULL) {
+        snprintf(err, GW_ERR_LEN, "out of memory");
+        return -1;
+    }
     ls->stats = gw_stats_listener(ls->name);
     return 0;
 }

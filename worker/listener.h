@@ -24,6 +24,7 @@ struct gw_listener {
     gw_upstream_t            *upstream;     /* proxy_pass, or NULL */
     gw_upstream_t           **loc_upstreams;/* per location (http_reverse) */
     gw_logfile_t             *access_log;   /* NULL: off */
+    struct gw_log_op         *log_format;   /* compiled; NULL: the default */
     struct gw_stat_listener  *stats;        /* shared counters, or NULL */
     const char               *name;         /* name, or first listen address */
 };

@@ -112,6 +112,8 @@ socks5_close(socks5_session_t *s)
         .bytes_received = s->bytes_received + r->dir[0].bytes,
         .start_ms = s->start_ms,
         .upstream = s->other && s->phase != PH_BINDING ? &s->other->addr : NULL,
+        .connect_time = s->dialed,
+        .connect_ms = s->dial.end_ms - s->dial.start_ms,
         .socks = 1,
         .user = s->user,
         .rep = s->rep,
@@ -339,6 +341,7 @@ on_dialed(gw_dial_t *d, gw_conn_t *up)
         fail_rep(s, rep_of_errno(d->error));
         return;
     }
+    s->dialed = 1;
     memset(&bnd, 0, sizeof(bnd));
     getsockname(up->fd, &bnd.sa, &len);
     start_tunnel(s, up, &bnd);
@@ -634,7 +637,7 @@ static int
 auth_done(socks5_session_t *s, const gw_socks5_auth_t *a)
 {
     int ok = gw_auth_check(conf_of(s), a->user.data, a->user.len,
-                           a->password.data, a->password.len);
+                           a->password.data, a->password.len) != NULL;
 
     memcpy(s->user, a->user.data, a->user.len);
     s->user[a->user.len] = '\0';

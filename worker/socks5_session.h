@@ -49,6 +49,7 @@ typedef struct socks5_session {
     unsigned             reserved;      /* slots reserved, not yet used */
     unsigned             resolving:1;
     unsigned             dialing:1;
+    unsigned             dialed:1;      /* connected: the log's connect time */
 } socks5_session_t;
 
 /*

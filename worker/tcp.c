@@ -55,6 +55,8 @@ session_close(tcp_session_t *s)
         .bytes_received = s->tunnel.relay.dir[0].bytes,
         .start_ms = s->start_ms,
         .upstream = s->dial.peer ? &s->dial.peer->addr : NULL,
+        .connect_time = s->upstream != NULL,
+        .connect_ms = s->dial.end_ms - s->dial.start_ms,
     };
 
     gw_access_log(ls, &entry);
