@@ -174,7 +174,11 @@ resolve_upstream(gw_parser_t *p, gw_conf_upstream_t *u)
         if (resolve(p, s->text, &s->addrs, &s->n_addrs, s->file, s->line)) {
             return -1;
         }
-        u->n_addrs += s->n_addrs;
+        if (s->resolve && s->n_addrs > GW_RESOLVE_SLOTS) {
+            s->n_addrs = GW_RESOLVE_SLOTS;      /* as the resolver keeps */
+        }
+        /* a name that follows DNS keeps room for the addresses it may get */
+        u->n_addrs += s->resolve ? GW_RESOLVE_SLOTS : s->n_addrs;
     }
     if (u->n_addrs > GW_MAX_PEERS) {
         return gw_conf_error(p, u->file, u->line,
@@ -339,6 +343,25 @@ check_targets(gw_parser_t *p)
     return 0;
 }
 
+/* Active checks connect over TCP: a udp listener's group has none. */
+static int
+check_health(gw_parser_t *p)
+{
+    const gw_conf_t *conf = p->conf;
+
+    for (unsigned i = 0; i < conf->n_listeners; i++) {
+        const gw_conf_listener_t *ls = conf->listeners[i];
+        const gw_conf_upstream_t *u = ls->proxy_pass.upstream;
+
+        if (ls->handler == GW_HANDLER_UDP && u && u->health.on) {
+            return gw_conf_error(p, ls->proxy_pass.file, ls->proxy_pass.line,
+                                 "upstream \"%s\" has health_check, which "
+                                 "udp listeners cannot use", u->name);
+        }
+    }
+    return 0;
+}
+
 /* access_log PATH NAME: NAME is a log_format. */
 static int
 check_log_formats(gw_parser_t *p)
@@ -381,5 +404,5 @@ gw_conf_check(gw_parser_t *p)
         || check_log_formats(p) != 0) {
         return -1;
     }
-    return check_targets(p);
+    return check_targets(p) != 0 ? -1 : check_health(p);
 }

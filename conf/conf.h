@@ -53,9 +53,23 @@ typedef struct gw_conf_server {
     uint64_t        fail_timeout_ms;
     unsigned        backup;
     unsigned        down;
+    unsigned        resolve;        /* re-resolved every resolver_cache */
     const char     *file;
     int             line;
 } gw_conf_server_t;
+
+/* Peer slots a `resolve` server keeps for the addresses its name may get. */
+#define GW_RESOLVE_SLOTS 8
+
+/* `health_check [interval=T] [timeout=T] [fails=N] [passes=N] [uri=PATH]` */
+typedef struct gw_conf_health {
+    unsigned        on;
+    uint64_t        interval_ms;
+    uint64_t        timeout_ms;
+    unsigned        fails;          /* failures in a row that take it out */
+    unsigned        passes;         /* passes in a row that bring it back */
+    char           *uri;            /* NULL: a TCP connect is the check */
+} gw_conf_health_t;
 
 typedef struct gw_conf_upstream {
     char             *name;
@@ -68,6 +82,8 @@ typedef struct gw_conf_upstream {
     unsigned          keepalive;
     uint64_t          keepalive_timeout_ms;
     unsigned          implicit;     /* made for a literal proxy_pass HOST:PORT */
+    unsigned          n_resolve;    /* servers with `resolve` */
+    gw_conf_health_t  health;
 } gw_conf_upstream_t;
 
 /* A `proxy_pass` value: an upstream name or a literal HOST:PORT. */
@@ -93,9 +109,13 @@ typedef struct gw_conf_listen {
     char           *text;
     gw_sockaddr_t   addr;
     int             backlog;
+    unsigned        proxy_protocol; /* clients come behind a PROXY header */
     const char     *file;
     int             line;
 } gw_conf_listen_t;
+
+/* `proxy_protocol` toward the upstream. */
+enum { GW_PROXY_PROTOCOL_OFF = 0, GW_PROXY_PROTOCOL_V1, GW_PROXY_PROTOCOL_V2 };
 
 typedef struct gw_conf_acl {
     unsigned        allow;
@@ -156,6 +176,10 @@ typedef struct gw_conf_listener {
     uint64_t            max_header_size;
     uint64_t            max_body_size;
     unsigned            next_upstream_tries;    /* 0: every server */
+    int                 proxy_protocol;         /* GW_PROXY_PROTOCOL_* */
+    unsigned            limit_conn;             /* per client address; 0: off */
+    uint64_t            limit_req_milli;        /* 1/1000 requests a second; 0: off */
+    unsigned            limit_req_burst;
     char               *access_log;             /* NULL: off */
     char               *access_log_format;      /* its name, NULL: default */
     const gw_conf_log_format_t *log_format;     /* resolved, NULL: default */

@@ -447,6 +447,8 @@ server_param(gw_parser_t *p, gw_conf_server_t *s, const char *arg)
         s->backup = 1;
     } else if (!eq && strcmp(arg, "down") == 0) {
         s->down = 1;
+    } else if (!eq && strcmp(arg, "resolve") == 0) {
+        s->resolve = 1;
     } else if (eq && klen == 6 && strncmp(arg, "weight", 6) == 0
                && gw_conf_parse_uint(v, 1000, &num) == 0 && num > 0) {
         s->weight = (unsigned) num;
@@ -495,8 +497,83 @@ set_server(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
             return msg;
         }
     }
+    u->n_resolve += s->resolve;
     /* the name resolves once the whole file is read (gw_conf_check) */
     return NULL;
+}
+
+/* interval=T timeout=T fails=N passes=N uri=PATH, any order. */
+static const char *
+health_param(gw_parser_t *p, gw_conf_health_t *h, const char *arg)
+{
+    const char *v = strchr(arg, '=');
+    uint64_t    num;
+    size_t      klen = v ? (size_t) (v - arg) : 0;
+
+    v = v ? v + 1 : "";
+#define KEY(k) (klen == sizeof(k) - 1 && strncmp(arg, k, klen) == 0)
+    if (KEY("interval") && gw_conf_parse_msec(v, &h->interval_ms) == 0
+        && h->interval_ms > 0) {
+        return NULL;
+    }
+    if (KEY("timeout") && gw_conf_parse_msec(v, &h->timeout_ms) == 0
+        && h->timeout_ms > 0) {
+        return NULL;
+    }
+    if ((KEY("fails") || KEY("passes"))
+        && gw_conf_parse_uint(v, 1000, &num) == 0 && num > 0) {
+        *(KEY("fails") ? &h->fails : &h->passes) = (unsigned) num;
+        return NULL;
+    }
+    if (KEY("uri") && v[0] == '/' && strcspn(v, " \t\r\n") == strlen(v)) {
+        h->uri = gw_pool_strdup(p->pool, v);
+        return h->uri ? NULL : "out of memory";
+    }
+#undef KEY
+    snprintf(p->msg, sizeof(p->msg), "has invalid parameter \"%s\"", arg);
+    return p->msg;
+}
+
+static const char *
+set_health_check(gw_parser_t *p, void *obj, const gw_directive_t *d,
+                 char **args, unsigned n)
+{
+    gw_conf_health_t *h = &((gw_conf_upstream_t *) obj)->health;
+    const char       *msg;
+
+    (void) d;
+    h->on = 1;
+    h->interval_ms = 5000;
+    h->timeout_ms = 1000;
+    h->fails = h->passes = 1;
+    h->uri = NULL;
+    for (unsigned i = 0; i < n; i++) {
+        if ((msg = health_param(p, h, args[i])) != NULL) {
+            return msg;
+        }
+    }
+    return NULL;
+}
+
+static void
+print_health_check(FILE *out, const void *obj, const gw_directive_t *d,
+                   const char *indent)
+{
+    const gw_conf_health_t *h = &((const gw_conf_upstream_t *) obj)->health;
+    char                    a[32], b[32];
+
+    if (!h->on) {
+        return;
+    }
+    fprintf(out, "%s%s interval=%s timeout=%s fails=%u passes=%u", indent,
+            d->name, gw_conf_format_msec(h->interval_ms, a, sizeof(a)),
+            gw_conf_format_msec(h->timeout_ms, b, sizeof(b)), h->fails,
+            h->passes);
+    if (h->uri) {
+        fputs(" uri=", out);
+        gw_conf_print_word(out, h->uri);
+    }
+    fputs(";\n", out);
 }
 
 static void
@@ -509,10 +586,11 @@ print_servers(FILE *out, const void *obj, const gw_directive_t *d,
     for (unsigned i = 0; i < u->n_servers; i++) {
         const gw_conf_server_t *s = &u->servers[i];
 
-        fprintf(out, "%s%s %s weight=%u max_fails=%u fail_timeout=%s%s%s;\n",
+        fprintf(out, "%s%s %s weight=%u max_fails=%u fail_timeout=%s%s%s%s;\n",
                 indent, d->name, s->text, s->weight, s->max_fails,
                 gw_conf_format_msec(s->fail_timeout_ms, buf, sizeof(buf)),
-                s->backup ? " backup" : "", s->down ? " down" : "");
+                s->backup ? " backup" : "", s->down ? " down" : "",
+                s->resolve ? " resolve" : "");
     }
 }
 
@@ -525,10 +603,13 @@ set_listen(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
     gw_conf_listener_t *ls = obj;
     gw_conf_listen_t   *l;
     uint64_t            backlog = 511;
+    unsigned            proxy_protocol = 0;
 
     (void) d;
     for (unsigned i = 1; i < n; i++) {
-        if (strncmp(args[i], "backlog=", 8) != 0
+        if (strcmp(args[i], "proxy_protocol") == 0) {
+            proxy_protocol = 1;
+        } else if (strncmp(args[i], "backlog=", 8) != 0
             || gw_conf_parse_uint(args[i] + 8, 65535, &backlog) != 0
             || backlog == 0) {
             snprintf(p->msg, sizeof(p->msg), "has invalid parameter \"%s\"",
@@ -550,6 +631,7 @@ set_listen(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
     }
     l->text = gw_pool_strdup(p->pool, args[0]);
     l->backlog = (int) backlog;
+    l->proxy_protocol = proxy_protocol;
     l->file = p->file;
     l->line = p->line;
     return NULL;
@@ -562,8 +644,9 @@ print_listens(FILE *out, const void *obj, const gw_directive_t *d,
     const gw_conf_listener_t *ls = obj;
 
     for (unsigned i = 0; i < ls->n_listens; i++) {
-        fprintf(out, "%s%s %s backlog=%d;\n", indent, d->name,
-                ls->listens[i].text, ls->listens[i].backlog);
+        fprintf(out, "%s%s %s backlog=%d%s;\n", indent, d->name,
+                ls->listens[i].text, ls->listens[i].backlog,
+                ls->listens[i].proxy_protocol ? " proxy_protocol" : "");
     }
 }
 
@@ -735,6 +818,61 @@ print_log_formats(FILE *out, const void *obj, const gw_directive_t *d,
     }
 }
 
+static const char *const proxy_protocol_values[] = { "off", "on", "v2", NULL };
+
+/* `limit_req RATE [burst=N]`: RATE is Nr/s or Nr/m. */
+static const char *
+set_limit_req(gw_parser_t *p, void *obj, const gw_directive_t *d,
+              char **args, unsigned n)
+{
+    gw_conf_listener_t *ls = obj;
+    const char         *unit = strstr(args[0], "r/");
+    char                num[24];
+    uint64_t            rate, burst = 0;
+
+    (void) d;
+    if (unit == NULL || unit == args[0] || (size_t) (unit - args[0]) >= sizeof(num)
+        || (strcmp(unit, "r/s") != 0 && strcmp(unit, "r/m") != 0)) {
+        return invalid(p, args[0]);
+    }
+    memcpy(num, args[0], (size_t) (unit - args[0]));
+    num[unit - args[0]] = '\0';
+    if (gw_conf_parse_uint(num, 1000000, &rate) != 0 || rate == 0) {
+        return invalid(p, args[0]);
+    }
+    if (n == 2 && (strncmp(args[1], "burst=", 6) != 0
+                   || gw_conf_parse_uint(args[1] + 6, 1000000, &burst) != 0)) {
+        snprintf(p->msg, sizeof(p->msg), "has invalid parameter \"%s\"",
+                 args[1]);
+        return p->msg;
+    }
+    ls->limit_req_milli = unit[2] == 's' ? rate * 1000 : rate * 1000 / 60;
+    if (ls->limit_req_milli == 0) {
+        ls->limit_req_milli = 1;
+    }
+    ls->limit_req_burst = (unsigned) burst;
+    return NULL;
+}
+
+static void
+print_limit_req(FILE *out, const void *obj, const gw_directive_t *d,
+                const char *indent)
+{
+    const gw_conf_listener_t *ls = obj;
+    uint64_t                  r = ls->limit_req_milli;
+
+    if (r == 0) {
+        return;
+    }
+    if (r % 1000 == 0) {
+        fprintf(out, "%s%s %llur/s", indent, d->name, (unsigned long long) (r / 1000));
+    } else {
+        fprintf(out, "%s%s %llur/m", indent, d->name,
+                (unsigned long long) ((r * 60 + 999) / 1000));
+    }
+    fprintf(out, " burst=%u;\n", ls->limit_req_burst);
+}
+
 /* allow and deny share one ordered list: first match wins. */
 static const char *
 set_acl(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
@@ -843,6 +981,7 @@ print_auth(FILE *out, const void *obj, const gw_directive_t *d,
 #define LOC     GW_CTX_LOCATION
 
 #define A0_1    0, 1
+#define A0_N    0, GW_ARGS_ANY
 #define A1      1, 1
 #define A1_2    1, 2
 #define A1_N    1, GW_ARGS_ANY
@@ -893,8 +1032,9 @@ const gw_directive_t gw_directives[] = {
     { "balance",              UPS,  A1,   ONE,   T_ENUM(gw_balance_names),                  U(balance),                 "round_robin", ALL },
     { "keepalive",            UPS,  A1,   ONE,   T_UINT(range_count),                       U(keepalive),               "0",           ALL },
     { "keepalive_timeout",    UPS,  A1,   ONE,   T_MSEC,                                    U(keepalive_timeout_ms),    "60s",         ALL },
+    { "health_check",         UPS,  A0_N, ONE,   T_CUSTOM(set_health_check, print_health_check), 0,                     NULL,          ALL },
 
-    { "listen",               LSN,  A1_2, MULTI, T_CUSTOM(set_listen, print_listens),       0,                          NULL,          ALL },
+    { "listen",               LSN,  A1_N, MULTI, T_CUSTOM(set_listen, print_listens),       0,                          NULL,          ALL },
     { "handler",              LSN,  A1,   ONE,   set_handler, print_handler, handler_values, L(handler),      NULL,          ALL },
     { "proxy_pass",           LSN,  A1,   ONE,   T_CUSTOM(set_proxy_pass, print_proxy_pass), L(proxy_pass),             NULL,          H(TCP) | H(UDP) | H(HTTP_REVERSE) },
     { "location",             LSN,  A1,   BLOCK, T_CUSTOM(set_location, NULL),              0,                          NULL,          H(HTTP_REVERSE) },
@@ -907,6 +1047,9 @@ const gw_directive_t gw_directives[] = {
     { "max_header_size",      LSN,  A1,   ONE,   T_SIZE,                                    L(max_header_size),         "16k",         HTTP },
     { "max_body_size",        LSN,  A1,   ONE,   T_SIZE,                                    L(max_body_size),           "0",           HTTP },
     { "next_upstream_tries",  LSN,  A1,   ONE,   T_UINT(range_count),                       L(next_upstream_tries),     "0",           H(TCP) | H(HTTP_REVERSE) },
+    { "proxy_protocol",       LSN,  A1,   ONE,   T_ENUM(proxy_protocol_values),             L(proxy_protocol),          "off",         H(TCP) | H(HTTP_REVERSE) },
+    { "limit_conn",           LSN,  A1,   ONE,   T_UINT(range_count),                       L(limit_conn),              "0",           ALL },
+    { "limit_req",            LSN,  A1_2, ONE,   T_CUSTOM(set_limit_req, print_limit_req),  0,                          NULL,          ALL },
     { "access_log",           LSN,  A1_2, ONE,   T_CUSTOM(set_access_log, print_access_log), L(access_log),             "off",         ALL },
     { "allow",                LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
     { "deny",                 LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },

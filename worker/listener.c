@@ -20,6 +20,8 @@
 
 #include "common/clock.h"
 #include "worker/access.h"
+#include "worker/discovery.h"
+#include "worker/health.h"
 #include "worker/listener.h"
 #include "worker/stats.h"
 #include "worker/loop.h"
@@ -372,6 +374,16 @@ gw_listeners_start(const gw_cycle_t *cycle, unsigned slot, char *err)
             snprintf(err, GW_ERR_LEN, "out of memory");
             return -1;
         }
+    }
+    if (gw_discovery_start(conf, upstreams, conf->n_upstreams) != 0) {
+        snprintf(err, GW_ERR_LEN, "cannot start re-resolving servers: %s",
+                 strerror(errno));
+        return -1;
+    }
+    if (gw_health_start(conf, upstreams, conf->n_upstreams, slot) != 0) {
+        snprintf(err, GW_ERR_LEN, "cannot start health checks: %s",
+                 strerror(errno));
+        return -1;
     }
     n_listeners = conf->n_listeners;
     for (unsigned i = 0; i < n_listeners; i++) {

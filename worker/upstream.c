@@ -18,8 +18,13 @@
 static void
 fill_peer(gw_peer_t *p, const gw_conf_server_t *s, const gw_sockaddr_t *a)
 {
-    p->addr = *a;
-    gw_sockaddr_format(a, p->name, sizeof(p->name));
+    if (a) {
+        p->addr = *a;
+        gw_sockaddr_format(a, p->name, sizeof(p->name));
+    } else {
+        p->vacant = 1;
+    }
+    p->conf = s;
     p->server = s->text;
     p->weight = s->weight;
     p->max_fails = s->max_fails;
@@ -42,8 +47,10 @@ fill_peers(gw_upstream_t *u)
             if ((int) s->backup != backup) {
                 continue;
             }
-            for (unsigned j = 0; j < s->n_addrs; j++) {
-                fill_peer(&u->peers[n++], s, &s->addrs[j]);
+            for (unsigned j = 0; j < (s->resolve ? GW_RESOLVE_SLOTS
+                                                  : s->n_addrs); j++) {
+                fill_peer(&u->peers[n++], s,
+                          j < s->n_addrs ? &s->addrs[j] : NULL);
                 if (!backup) {
                     u->n_primary = n;
                     u->primary_weight += s->weight;
@@ -66,27 +73,65 @@ cmp_point(const void *a, const void *b)
  * Each primary gets 160 points per unit of weight, hashed from its address
  * text, so a server keeps its points whatever else is in the group.
  */
-static int
-build_ring(gw_upstream_t *u)
+static void
+fill_ring(gw_upstream_t *u)
 {
     unsigned n = 0;
 
-    u->n_ring = u->primary_weight * RING_POINTS_PER_WEIGHT;
-    u->ring = calloc(u->n_ring ? u->n_ring : 1, sizeof(*u->ring));
-    if (u->ring == NULL) {
-        return -1;
-    }
     for (unsigned i = 0; i < u->n_primary; i++) {
         const gw_peer_t *p = &u->peers[i];
 
+        if (p->vacant) {
+            continue;
+        }
         for (unsigned v = 0; v < p->weight * RING_POINTS_PER_WEIGHT; v++) {
             u->ring[n].hash = gw_hash32(p->name, strlen(p->name), v);
             u->ring[n].peer = i;
             n++;
         }
     }
+    u->n_ring = n;
     qsort(u->ring, n, sizeof(*u->ring), cmp_point);
+}
+
+/* Room for every slot's points, vacant ones too: a refill never grows. */
+static int
+build_ring(gw_upstream_t *u)
+{
+    unsigned max = u->primary_weight * RING_POINTS_PER_WEIGHT;
+
+    u->ring = calloc(max ? max : 1, sizeof(*u->ring));
+    if (u->ring == NULL) {
+        return -1;
+    }
+    fill_ring(u);
     return 0;
+}
+
+void
+gw_upstream_changed(gw_upstream_t *u)
+{
+    if (u->ring) {
+        fill_ring(u);
+    }
+}
+
+void
+gw_peer_fill(gw_upstream_t *u, gw_peer_t *p, const gw_sockaddr_t *addr)
+{
+    p->addr = *addr;
+    gw_sockaddr_format(addr, p->name, sizeof(p->name));
+    p->vacant = 0;
+    p->fails = 0;
+    p->current_weight = 0;
+    p->stats = gw_stats_server(u->conf->name, p->name);
+}
+
+void
+gw_peer_empty(gw_upstream_t *u, gw_peer_t *p)
+{
+    (void) u;
+    p->vacant = 1;
 }
 
 gw_upstream_t *
@@ -106,7 +151,9 @@ gw_upstream_new(const gw_conf_upstream_t *conf)
     }
     fill_peers(u);
     for (unsigned i = 0; i < u->n_peers; i++) {
-        u->peers[i].stats = gw_stats_server(conf->name, u->peers[i].name);
+        if (!u->peers[i].vacant) {
+            u->peers[i].stats = gw_stats_server(conf->name, u->peers[i].name);
+        }
     }
     if (u->balance == GW_BALANCE_CONSISTENT_HASH && build_ring(u) != 0) {
         gw_upstream_free(u);
@@ -131,7 +178,10 @@ gw_upstream_free(gw_upstream_t *u)
 int
 gw_peer_is_usable(const gw_upstream_t *u, const gw_peer_t *p, uint64_t now)
 {
-    if (p->down) {
+    if (p->down || p->vacant) {
+        return 0;
+    }
+    if (u->conf->health.on && p->stats && gw_stat_get(&p->stats->down)) {
         return 0;
     }
     /* a lone server is never taken out: there is nothing to fail over to */

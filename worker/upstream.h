@@ -7,7 +7,13 @@
  * generator. Workers do not share what they learn about a server; each
  * finds a dead server on its own (nginx behaves the same way).
  *
- * Peers are one per resolved address: primaries first, then backups.
+ * Peers are one per resolved address: primaries first, then backups. A
+ * `resolve` server holds GW_RESOLVE_SLOTS peers, vacant while its name has
+ * fewer addresses; worker/discovery.c fills and empties them. A peer
+ * emptied while connections use it keeps its counts until they end.
+ *
+ * With health_check, the shared `down` flag of a peer's counters (set by
+ * the checking worker, worker/health.c) takes it out in every worker.
  */
 #ifndef GW_UPSTREAM_H
 #define GW_UPSTREAM_H
@@ -21,11 +27,13 @@ typedef struct gw_peer {
     gw_sockaddr_t   addr;
     char            name[GW_ADDR_STRLEN];   /* "127.0.0.1:9000" */
     const char     *server;                 /* as configured */
+    const gw_conf_server_t *conf;
     unsigned        weight;
     unsigned        max_fails;
     uint64_t        fail_timeout_ms;
     unsigned        backup:1;
     unsigned        down:1;
+    unsigned        vacant:1;               /* a `resolve` slot unused now */
 
     int             current_weight;         /* smooth weighted round robin */
     unsigned        fails;                  /* within fail_timeout */
@@ -84,6 +92,13 @@ void gw_upstream_connected(gw_peer_t *p);
  */
 void gw_upstream_release(gw_upstream_t *u, gw_peer_t *p, int failed,
                          uint64_t now);
+
+/* Put ADDR in the vacant slot P (of a `resolve` server), or empty it. */
+void gw_peer_fill(gw_upstream_t *u, gw_peer_t *p, const gw_sockaddr_t *addr);
+void gw_peer_empty(gw_upstream_t *u, gw_peer_t *p);
+
+/* Peers changed: consistent_hash rebuilds its ring. */
+void gw_upstream_changed(gw_upstream_t *u);
 
 /* Is the peer usable now (not down, not failed within fail_timeout)? */
 int gw_peer_is_usable(const gw_upstream_t *u, const gw_peer_t *p,

@@ -28,6 +28,7 @@
 #include "worker/listener.h"
 #include "worker/loop.h"
 #include "worker/timer.h"
+#include "worker/health.h"
 #include "worker/worker.h"
 
 #define MAX_EVENTS      512
@@ -172,7 +173,8 @@ init(const gw_cycle_t *cycle, unsigned slot)
 {
     const gw_conf_t *conf = cycle->conf;
     char             err[GW_ERR_LEN];
-    unsigned         extra = cycle->n_sockets + EXTRA_SLOTS;
+    unsigned         extra = cycle->n_sockets + EXTRA_SLOTS
+                             + gw_health_slots(conf, slot);
 
     gw_clock_update();
     close_other_slots(cycle, slot);

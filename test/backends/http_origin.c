@@ -4,7 +4,7 @@
  * path and records what it received, so a test can check what the
  * gateway sent and count upstream connections.
  *
- *   http_origin [-i NAME] [-k IDLE_MS] ADDR:PORT...
+ *   http_origin [-i NAME] [-k IDLE_MS] [-H FILE] ADDR:PORT...
  *   http_origin -g N       write N bytes of the body pattern to stdout
  *                          (pipe it into sha256sum for the expected hash)
  *
@@ -43,6 +43,7 @@
  *   /hop            200 with hop-by-hop fields (Connection: X-Hop,
  *                   X-Hop, Keep-Alive, Proxy-Authenticate, Trailer,
  *                   Upgrade) besides X-End-To-End: yes
+ *   /health         200, or 503 while the file of -H FILE is missing
  *   anything else   200 "NAME TARGET\n" (which origin, which request)
  * A HEAD request gets the same head and no body. Every answer has
  * X-Origin: NAME.
@@ -280,6 +281,7 @@ typedef struct conn {
 } conn_t;
 
 static const char *name = "origin";
+static const char *health_file;         /* -H: /health is 200 while it exists */
 static uint64_t    idle_ms;
 static conn_t     *conns;
 static int         ep;
@@ -547,7 +549,10 @@ choose(conn_t *c, const char *path)
             return;
         }
     }
-    if (strcmp(path, "/echo") == 0) {
+    if (strcmp(path, "/health") == 0) {
+        c->does = DO_STATUS;
+        c->arg = health_file == NULL || access(health_file, F_OK) == 0 ? 200 : 503;
+    } else if (strcmp(path, "/echo") == 0) {
         c->does = DO_ECHO;
     } else if (strcmp(path, "/ws") == 0) {
         c->does = DO_WS;
@@ -1297,7 +1302,7 @@ on_term(int sig)
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: http_origin [-i NAME] [-k IDLE_MS] ADDR:PORT...\n"
+    fprintf(stderr, "usage: http_origin [-i NAME] [-k IDLE_MS] [-H FILE] ADDR:PORT...\n"
                     "       http_origin -g N\n");
     return 2;
 }
@@ -1308,13 +1313,16 @@ main(int argc, char **argv)
     int                listeners[MAX_LISTEN], n_listen = 0, opt;
     struct epoll_event ev, events[64];
 
-    while ((opt = getopt(argc, argv, "i:k:g:")) != -1) {
+    while ((opt = getopt(argc, argv, "i:k:g:H:")) != -1) {
         switch (opt) {
         case 'i':
             name = optarg;
             break;
         case 'k':
             idle_ms = strtoull(optarg, NULL, 10);
+            break;
+        case 'H':
+            health_file = optarg;
             break;
         case 'g': {
             uint64_t total = strtoull(optarg, NULL, 10), off = 0;
