@@ -57,6 +57,7 @@ main(void)
     srunner_add_suite(sr, http_proxy_suite());
     srunner_add_suite(sr, http_route_suite());
     srunner_add_suite(sr, socks5_suite());
+    srunner_add_suite(sr, proxy_proto_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -18,6 +18,7 @@ Suite *http_proxy_suite(void);
 Suite *http_route_suite(void);
 Suite *lexer_suite(void);
 Suite *pool_suite(void);
+Suite *proxy_proto_suite(void);
 Suite *socks5_suite(void);
 Suite *timer_suite(void);
 Suite *udp_table_suite(void);
