@@ -4,6 +4,10 @@
 # `make fuzz` builds the libFuzzer targets of test/fuzz/ with clang into
 # build/fuzz/ and runs each FUZZ_SECONDS; `make fuzz-regress` only replays
 # their seed corpora and saved crashes (test/fuzz/README.md).
+# `make install` copies the binary, the man page, the example configuration
+# and contrib/ (systemd unit, logrotate) under $(DESTDIR)$(PREFIX) (PREFIX
+# /usr/local; SYSCONFDIR $(PREFIX)/etc, or /etc when PREFIX=/usr);
+# `make uninstall` removes them.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -47,7 +51,7 @@ VALGRIND_TESTS ?= tcp_echo tcp_half_close udp_echo udp_sessions \
                   reload reopen shutdown
 
 .PHONY: all run test test-deps unit integration bench check-layers clean valgrind \
-        fuzz fuzz-regress fuzz-build fuzz-bins fuzz-deps
+        fuzz fuzz-regress fuzz-build fuzz-bins fuzz-deps install uninstall
 
 all: $(BUILD)/gateway
 
@@ -155,6 +159,41 @@ fuzz: fuzz-build
 
 fuzz-regress: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) test/fuzz/run regress $(FUZZ_NAMES)
+
+# ---- install: make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=]
+# contrib/gateway.service names the PREFIX=/usr paths (/usr/sbin/gateway,
+# /etc/gateway/); the copy installed names $(SBINDIR) and
+# $(SYSCONFDIR)/gateway instead (never $(DESTDIR), a staging root).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/gateway
+CONTRIB    := gateway.service logrotate
+DOCS       := README.md docs/configuration.md docs/operations.md \
+              docs/architecture.md
+INSTALLED  := $(SBINDIR)/gateway $(MANDIR)/man8/gateway.8 \
+              $(SYSCONFDIR)/gateway/gateway.conf.example \
+              $(CONTRIB:%=$(DOCDIR)/%) $(addprefix $(DOCDIR)/,$(notdir $(DOCS)))
+
+install: $(BUILD)/gateway
+	install -D -m 755 $(BUILD)/gateway $(DESTDIR)$(SBINDIR)/gateway
+	install -D -m 644 docs/gateway.8 $(DESTDIR)$(MANDIR)/man8/gateway.8
+	install -D -m 644 gateway.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/gateway/gateway.conf.example
+	install -d -m 755 $(DESTDIR)$(DOCDIR)
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	for f in $(CONTRIB); do \
+	    sed -e 's|/usr/sbin/gateway|$(SBINDIR)/gateway|g' \
+	        -e 's|/etc/gateway/|$(SYSCONFDIR)/gateway/|g' \
+	        contrib/$$f >$(DESTDIR)$(DOCDIR)/$$f && \
+	    chmod 644 $(DESTDIR)$(DOCDIR)/$$f || exit 1; \
+	done
+
+# The directories go only when empty: a gateway.conf beside the example stays.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/gateway $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build

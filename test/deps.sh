@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test/deps.sh: make sure what `make test` needs is installed: the Check
 # library (Debian package check, with pkg-config), curl, ps (procps), ip
-# (iproute2) and unshare (util-linux). Installs with
+# (iproute2), unshare (util-linux), groff (groff-base: the man page) and
+# logrotate (contrib/logrotate is run by the install test). Installs with
 # apt-get when missing and we can (root, or sudo without a password);
 # otherwise says exactly what to install and fails.
 set -u
@@ -13,6 +14,9 @@ command -v ps >/dev/null 2>&1 || need+=(procps)
 # private networks for the name tests: ip (iproute2), unshare (util-linux)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# the install test: the man page renders, contrib/logrotate rotates
+command -v groff >/dev/null 2>&1 || need+=(groff-base)
+command -v logrotate >/dev/null 2>&1 || need+=(logrotate)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "test/deps.sh: missing test dependencies: ${need[*]}"
