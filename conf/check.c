@@ -358,6 +358,14 @@ check_health(gw_parser_t *p)
                                  "upstream \"%s\" has health_check, which "
                                  "udp listeners cannot use", u->name);
         }
+        for (unsigned k = 0; ls->handler == GW_HANDLER_UDP && k < ls->n_listens;
+             k++) {
+            if (ls->listens[k].proxy_protocol) {
+                return gw_conf_error(p, ls->listens[k].file,
+                                     ls->listens[k].line, "udp listeners "
+                                     "cannot take PROXY protocol headers");
+            }
+        }
     }
     return 0;
 }

@@ -178,7 +178,7 @@ typedef struct gw_conf_listener {
     unsigned            next_upstream_tries;    /* 0: every server */
     int                 proxy_protocol;         /* GW_PROXY_PROTOCOL_* */
     unsigned            limit_conn;             /* per client address; 0: off */
-    uint64_t            limit_req_milli;        /* 1/1000 requests a second; 0: off */
+    uint64_t            limit_req_rate;         /* 1/1000 requests a minute; 0: off */
     unsigned            limit_req_burst;
     char               *access_log;             /* NULL: off */
     char               *access_log_format;      /* its name, NULL: default */

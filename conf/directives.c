@@ -846,10 +846,7 @@ set_limit_req(gw_parser_t *p, void *obj, const gw_directive_t *d,
                  args[1]);
         return p->msg;
     }
-    ls->limit_req_milli = unit[2] == 's' ? rate * 1000 : rate * 1000 / 60;
-    if (ls->limit_req_milli == 0) {
-        ls->limit_req_milli = 1;
-    }
+    ls->limit_req_rate = rate * (unit[2] == 's' ? 60000 : 1000);
     ls->limit_req_burst = (unsigned) burst;
     return NULL;
 }
@@ -859,16 +856,15 @@ print_limit_req(FILE *out, const void *obj, const gw_directive_t *d,
                 const char *indent)
 {
     const gw_conf_listener_t *ls = obj;
-    uint64_t                  r = ls->limit_req_milli;
+    uint64_t                  r = ls->limit_req_rate;
 
     if (r == 0) {
         return;
     }
-    if (r % 1000 == 0) {
-        fprintf(out, "%s%s %llur/s", indent, d->name, (unsigned long long) (r / 1000));
+    if (r % 60000 == 0) {
+        fprintf(out, "%s%s %llur/s", indent, d->name, (unsigned long long) (r / 60000));
     } else {
-        fprintf(out, "%s%s %llur/m", indent, d->name,
-                (unsigned long long) ((r * 60 + 999) / 1000));
+        fprintf(out, "%s%s %llur/m", indent, d->name, (unsigned long long) (r / 1000));
     }
     fprintf(out, " burst=%u;\n", ls->limit_req_burst);
 }
@@ -1040,7 +1036,7 @@ const gw_directive_t gw_directives[] = {
     { "location",             LSN,  A1,   BLOCK, T_CUSTOM(set_location, NULL),              0,                          NULL,          H(HTTP_REVERSE) },
     { "connect_timeout",      LSN,  A1,   ONE,   T_MSEC,                                    L(connect_timeout_ms),      "10s",         DIALS },
     { "idle_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(idle_timeout_ms),         NULL,          TUNNELS },
-    { "header_timeout",       LSN,  A1,   ONE,   T_MSEC,                                    L(header_timeout_ms),       "60s",         HTTP | H(SOCKS5) | H(STATUS) },
+    { "header_timeout",       LSN,  A1,   ONE,   T_MSEC,                                    L(header_timeout_ms),       "60s",         ALL },
     { "keepalive_timeout",    LSN,  A1,   ONE,   T_MSEC,                                    L(keepalive_timeout_ms),    "75s",         HTTP },
     { "read_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(read_timeout_ms),         "60s",         HTTP },
     { "send_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(send_timeout_ms),         "60s",         ALL },
@@ -1048,8 +1044,8 @@ const gw_directive_t gw_directives[] = {
     { "max_body_size",        LSN,  A1,   ONE,   T_SIZE,                                    L(max_body_size),           "0",           HTTP },
     { "next_upstream_tries",  LSN,  A1,   ONE,   T_UINT(range_count),                       L(next_upstream_tries),     "0",           H(TCP) | H(HTTP_REVERSE) },
     { "proxy_protocol",       LSN,  A1,   ONE,   T_ENUM(proxy_protocol_values),             L(proxy_protocol),          "off",         H(TCP) | H(HTTP_REVERSE) },
-    { "limit_conn",           LSN,  A1,   ONE,   T_UINT(range_count),                       L(limit_conn),              "0",           ALL },
-    { "limit_req",            LSN,  A1_2, ONE,   T_CUSTOM(set_limit_req, print_limit_req),  0,                          NULL,          ALL },
+    { "limit_conn",           LSN,  A1,   ONE,   T_UINT(range_count),                       L(limit_conn),              "0",           H(TCP) | HTTP | H(SOCKS5) | H(STATUS) },
+    { "limit_req",            LSN,  A1_2, ONE,   T_CUSTOM(set_limit_req, print_limit_req),  0,                          NULL,          H(TCP) | HTTP | H(SOCKS5) | H(STATUS) },
     { "access_log",           LSN,  A1_2, ONE,   T_CUSTOM(set_access_log, print_access_log), L(access_log),             "off",         ALL },
     { "allow",                LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },
     { "deny",                 LSN,  A1,   MULTI, T_CUSTOM(set_acl, print_acl),              0,                          NULL,          ALL },

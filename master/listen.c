@@ -156,6 +156,7 @@ add_sockets(gw_cycle_t *cycle, char *err)
             s->addr = ls->listens[j].addr;
             s->type = ls->handler == GW_HANDLER_UDP ? SOCK_DGRAM : SOCK_STREAM;
             s->backlog = ls->listens[j].backlog;
+            s->proxy_protocol = ls->listens[j].proxy_protocol;
             s->listener = i;
             s->n_fds = slots;
             cycle->n_sockets++;

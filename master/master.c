@@ -37,6 +37,8 @@
 #include "master/proctitle.h"
 #include "master/signals.h"
 #include "master/upgrade.h"
+#include "worker/limits.h"
+#include "worker/stats.h"
 #include "worker/worker.h"
 
 #define KILL_AFTER_MS       3000    /* TERM, then KILL */
@@ -621,6 +623,9 @@ start(gw_conf_t *conf, sigset_t *wait_mask)
     }
     if (gw_stats_create() != 0) {
         return emerg("cannot map the shared counters");
+    }
+    if (gw_limits_create() != 0) {
+        return emerg("cannot map the shared table of limit_conn and limit_req");
     }
     gw_stats_master()->started = (uint64_t) time(NULL);
     gw_stats_bind(conf);

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "worker/conn.h"
+#include "worker/limits.h"
 #include "worker/listener.h"
 #include "worker/loop.h"
 #include "worker/stats.h"
@@ -145,6 +146,7 @@ gw_conn_open(int fd, unsigned flags)
     c->datagram = 0;
     c->watched = 0;
     c->accepted = 0;
+    c->limited = c->over_limit = 0;
     if (c->counted && shared_gauge) {
         gw_stat_add(shared_gauge, 1);
     }
@@ -192,6 +194,9 @@ gw_conn_close(gw_conn_t *c)
     free_list = c;
     if (c->accepted && c->ls && c->ls->stats) {
         gw_stat_sub(&c->ls->stats->active, 1);
+    }
+    if (c->limited) {
+        gw_limit_conn_release(c->ls, &c->addr);
     }
     if (c->counted && shared_gauge) {
         gw_stat_sub(shared_gauge, 1);

@@ -50,6 +50,9 @@ struct gw_conn {
     unsigned             datagram:1;    /* a UDP socket */
     unsigned             watched:1;     /* registered with epoll */
     unsigned             accepted:1;    /* a listener's client: its counters */
+    unsigned             limited:1;     /* counted by limit_conn */
+    unsigned             over_limit:1;  /* past limit_conn: http says 429 */
+    unsigned             proxy_protocol:1;  /* listen socket: PROXY headers */
 };
 
 /* Slots for BUDGET counted connections and EXTRA uncounted; 0 or -1. */

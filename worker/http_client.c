@@ -20,6 +20,7 @@
 #include "worker/http_pool.h"
 #include "worker/http_proxy.h"
 #include "worker/http_route.h"
+#include "worker/limits.h"
 #include "worker/listener.h"
 #include "worker/loop.h"
 
@@ -368,6 +369,27 @@ refuse(const gw_http_client_t *cl, const gw_http_msg_t *m, size_t head_len)
     return 0;
 }
 
+/* limit_conn (decided at accept) or limit_req (per request) says no. */
+static int
+over_limit(gw_http_client_t *cl)
+{
+    const gw_conn_t *c = cl->conn;
+    const char      *why = NULL;
+
+    if (c->over_limit) {
+        why = "limiting connections by limit_conn";
+    } else if (c->ls->conf->limit_req_rate
+               && !gw_limit_req_allow(c->ls, &c->addr)) {
+        why = "limiting requests by limit_req";
+    }
+    if (why == NULL) {
+        return 0;
+    }
+    gw_conn_log(GW_LOG_INFO, c, 0, "%s", why);
+    gw_stats_refused(c->ls, GW_REFUSED_LIMIT);
+    return 1;
+}
+
 static void
 start_exchange(gw_http_client_t *cl, gw_http_msg_t *m, size_t head_len)
 {
@@ -388,14 +410,15 @@ start_exchange(gw_http_client_t *cl, gw_http_msg_t *m, size_t head_len)
     cl->requests++;
     cl->conn->action = "proxying the request";
     gw_timer_del(&cl->conn->timer);
-    status = cl->denied ? 403 : refuse(cl, m, head_len);
+    status = cl->denied ? 403 : over_limit(cl) ? 429 : refuse(cl, m, head_len);
     if (status == 403) {
         gw_conn_log(GW_LOG_INFO, cl->conn, 0, "access forbidden by rule");
-        gw_stats_refused(cl->conn->ls, 1);
+        gw_stats_refused(cl->conn->ls, GW_REFUSED_ACL);
     }
     if (status) {
         x->req_body.done = 1;           /* not read: the connection closes */
-        gw_http_x_respond(x, status, 1, NULL);
+        gw_http_x_respond(x, status, 1,
+                          status == 429 ? "Retry-After: 1\r\n" : NULL);
         return;
     }
     cl->ops->route(x);

@@ -196,7 +196,7 @@ on_resolved(gw_resolve_t *r, int status)
     if (r->n_addrs == 0) {
         gw_conn_log(GW_LOG_INFO, x->client->conn, 0,
                     "destination forbidden by rule");
-        gw_stats_refused(x->client->conn->ls, 1);
+        gw_stats_refused(x->client->conn->ls, GW_REFUSED_ACL);
         gw_http_x_respond(x, 403, 0, NULL);
         return;
     }
@@ -219,7 +219,7 @@ connect_origin(gw_http_x_t *x)
     if (gw_http_x_reserve(x) != 0) {
         gw_conn_log(GW_LOG_ERROR, x->client->conn, 0,
                     "worker_connections are not enough for the origin");
-        gw_stats_refused(x->client->conn->ls, 0);
+        gw_stats_refused(x->client->conn->ls, GW_REFUSED_BUDGET);
         gw_http_x_respond(x, 503, 0, NULL);
         return;
     }

@@ -17,6 +17,7 @@
 #include "worker/http_pool.h"
 #include "worker/http_route.h"
 #include "worker/listener.h"
+#include "worker/proxy_protocol.h"
 
 static void route(gw_http_x_t *x);
 static void connect_upstream(gw_http_x_t *x);
@@ -81,7 +82,10 @@ route(gw_http_x_t *x)
          * have one: the upstream's name, as nginx's $proxy_host */
         x->host = gw_str(x->upstream->conf->name);
     }
-    if (gw_http_x_write_head(x, x->upstream->conf->keepalive,
+    /* a connection that carried a client's PROXY header is that client's:
+     * it is never pooled (nor one from the pool used) */
+    if (gw_http_x_write_head(x, ls->conf->proxy_protocol
+                                ? 0 : x->upstream->conf->keepalive,
                              x->upstream->conf->keepalive_timeout_ms) != 0) {
         return;
     }
@@ -98,6 +102,14 @@ on_dialed(gw_dial_t *d, gw_conn_t *up)
     x->dialing = 0;
     if (up == NULL) {
         gw_http_x_respond(x, d->status, 0, NULL);
+        return;
+    }
+    if (up->ls->conf->proxy_protocol
+        && gw_proxy_send(up, x->client->conn, up->ls->conf->proxy_protocol)) {
+        gw_conn_log(GW_LOG_ERROR, up, errno, "cannot send the PROXY header");
+        gw_upstream_release(x->upstream, d->peer, 1, gw_now_ms);
+        gw_conn_close(up);
+        gw_http_x_respond(x, 502, 0, NULL);
         return;
     }
     x->peer = d->peer;
@@ -125,7 +137,8 @@ connect_upstream(gw_http_x_t *x)
         gw_http_x_respond(x, x->retried ? x->fail_status : 502, 0, NULL);
         return;
     }
-    idle = x->retried ? NULL : gw_http_pool_get(&peer->addr);
+    idle = x->retried || client->ls->conf->proxy_protocol
+           ? NULL : gw_http_pool_get(&peer->addr);
     if (idle) {
         x->peer = peer;
         gw_http_x_connected(x, idle, 1);
@@ -135,7 +148,7 @@ connect_upstream(gw_http_x_t *x)
         gw_upstream_release(x->upstream, peer, 0, gw_now_ms);
         gw_conn_log(GW_LOG_ERROR, client, 0,
                     "worker_connections are not enough for the upstream");
-        gw_stats_refused(client->ls, 0);
+        gw_stats_refused(client->ls, GW_REFUSED_BUDGET);
         gw_http_x_respond(x, 503, 0, NULL);
         return;
     }

@@ -22,6 +22,8 @@
 #include "worker/access.h"
 #include "worker/discovery.h"
 #include "worker/health.h"
+#include "worker/limits.h"
+#include "worker/proxy_protocol.h"
 #include "worker/listener.h"
 #include "worker/stats.h"
 #include "worker/loop.h"
@@ -64,11 +66,12 @@ gw_listeners_worker_processes(void)
 }
 
 void
-gw_stats_refused(const gw_listener_t *ls, int by_acl)
+gw_stats_refused(const gw_listener_t *ls, int why)
 {
     if (ls->stats) {
-        gw_stat_add(by_acl ? &ls->stats->refused_acl : &ls->stats->refused_budget,
-                    1);
+        gw_stat_add(why == GW_REFUSED_ACL ? &ls->stats->refused_acl
+                    : why == GW_REFUSED_LIMIT ? &ls->stats->refused_limit
+                    : &ls->stats->refused_budget, GW_REFUSED_ACL);
     }
 }
 
@@ -98,19 +101,58 @@ gw_acl_filter_to(const gw_conf_listener_t *conf, gw_sockaddr_t *addrs,
     return kept;
 }
 
+/* Refuse C with STATUS (403 by a rule, 429 by a limit): logged, closed. */
 static void
-deny(gw_conn_t *lc, int fd, const gw_sockaddr_t *client)
+refuse(gw_conn_t *c, int status, const char *why)
 {
-    char       text[GW_ADDR_STRLEN];
-    gw_access_t entry = { .client = client, .status = 403,
+    gw_access_t entry = { .client = &c->addr, .status = status,
                           .start_ms = gw_now_ms };
 
-    gw_sockaddr_format(client, text, sizeof(text));
-    gw_log(GW_LOG_INFO, 0, "access forbidden by rule, client: %s, "
-           "listener: %s", text, lc->ls->name);
-    gw_stats_refused(lc->ls, 1);
-    gw_access_log(lc->ls, &entry);
-    close(fd);
+    gw_conn_log(GW_LOG_INFO, c, 0, "%s", why);
+    gw_stats_refused(c->ls, status == 403 ? GW_REFUSED_ACL : GW_REFUSED_LIMIT);
+    gw_access_log(c->ls, &entry);
+    gw_conn_close(c);
+}
+
+static int
+is_http(const gw_listener_t *ls)
+{
+    return ls->conf->handler == GW_HANDLER_HTTP_REVERSE
+           || ls->conf->handler == GW_HANDLER_HTTP_FORWARD;
+}
+
+void
+gw_listener_admit(gw_conn_t *c)
+{
+    const gw_listener_t      *ls = c->ls;
+    const gw_conf_listener_t *conf = ls->conf;
+
+    if (!ls->handler->own_acl && !gw_acl_allows(conf, &c->addr)) {
+        refuse(c, 403, "access forbidden by rule");
+        return;
+    }
+    if (conf->limit_conn) {
+        if (gw_limit_conn_acquire(ls, &c->addr)) {
+            c->limited = 1;
+        } else if (is_http(ls)) {
+            c->over_limit = 1;          /* its requests get 429 */
+        } else {
+            refuse(c, 429, "limiting connections by limit_conn");
+            return;
+        }
+    }
+    /* http counts requests (worker/http_client.c), the others sessions */
+    if (conf->limit_req_rate && !is_http(ls)
+        && !gw_limit_req_allow(ls, &c->addr)) {
+        refuse(c, 429, "limiting requests by limit_req");
+        return;
+    }
+    if (ls->stats) {
+        c->accepted = 1;
+        gw_stat_add(&ls->stats->accepted, 1);
+        gw_stat_add(&ls->stats->active, 1);
+    }
+    ls->handler->on_accept(c);
 }
 
 static void
@@ -170,24 +212,20 @@ accept_ready(gw_conn_t *lc)
             }
             continue;
         }
-        if (!ls->handler->own_acl && !gw_acl_allows(ls->conf, &addr)) {
-            deny(lc, fd, &addr);
-            continue;
-        }
         c = gw_conn_open(fd, GW_CONN_COUNTED
-                             | (ls->handler->lazy_watch ? GW_CONN_LAZY : 0));
+                             | (ls->handler->lazy_watch && !lc->proxy_protocol
+                                ? GW_CONN_LAZY : 0));
         if (c == NULL) {
             close(fd);
             continue;
         }
         c->addr = addr;
         c->ls = ls;
-        if (ls->stats) {
-            c->accepted = 1;
-            gw_stat_add(&ls->stats->accepted, 1);
-            gw_stat_add(&ls->stats->active, 1);
+        if (lc->proxy_protocol) {
+            gw_proxy_accept(c);         /* the header gives the address */
+        } else {
+            gw_listener_admit(c);
         }
-        ls->handler->on_accept(c);
     }
 }
 
@@ -351,6 +389,7 @@ register_sockets(const gw_cycle_t *cycle, unsigned slot, char *err)
         lc->on_write = noop;
         lc->addr = s->addr;
         lc->datagram = s->type == SOCK_DGRAM;
+        lc->proxy_protocol = s->proxy_protocol;
         sockets[i] = lc;
     }
     return 0;

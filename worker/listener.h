@@ -46,8 +46,15 @@ void gw_listeners_stop(void);
 /* Resume accept loops that paused for lack of slots, when slots allow. */
 void gw_listeners_resume(void);
 
-/* Count a client refused: by a rule (ACL), else for want of slots. */
-void gw_stats_refused(const gw_listener_t *ls, int by_acl);
+/*
+ * A client's address is final (after the PROXY header, if its listen
+ * address takes one): allow/deny, limit_conn, limit_req, then the handler.
+ */
+void gw_listener_admit(gw_conn_t *c);
+
+/* Count a client refused: by a rule (ACL), for want of slots, by a limit. */
+enum { GW_REFUSED_BUDGET = 0, GW_REFUSED_ACL = 1, GW_REFUSED_LIMIT = 2 };
+void gw_stats_refused(const gw_listener_t *ls, int why);
 
 /* First matching allow/deny rule wins; no rule matching allows. */
 int gw_acl_allows(const gw_conf_listener_t *conf, const gw_sockaddr_t *a);

@@ -372,7 +372,7 @@ destination_known(socks5_session_t *s)
                                           s->resolve.n_addrs);
     if (s->resolve.n_addrs == 0) {
         gw_conn_log(GW_LOG_INFO, s->client, 0, "destination forbidden by rule");
-        gw_stats_refused(s->client->ls, 1);
+        gw_stats_refused(s->client->ls, GW_REFUSED_ACL);
         fail_rep(s, SOCKS5_REP_NOT_ALLOWED);
         return;
     }
@@ -663,7 +663,7 @@ request_done(socks5_session_t *s)
     gw_timer_del(&s->client->timer);
     if (!gw_acl_allows(conf_of(s), &s->client->addr)) {
         gw_conn_log(GW_LOG_INFO, s->client, 0, "access forbidden by rule");
-        gw_stats_refused(s->client->ls, 1);
+        gw_stats_refused(s->client->ls, GW_REFUSED_ACL);
         fail_rep(s, SOCKS5_REP_NOT_ALLOWED);
         return;
     }

@@ -36,6 +36,7 @@ typedef struct gw_stat_listener {
     uint64_t active;            /* open now (a gauge) */
     uint64_t refused_acl;       /* allow/deny (and allow_to/deny_to) said no */
     uint64_t refused_budget;    /* worker_connections could not hold it */
+    uint64_t refused_limit;     /* limit_conn or limit_req said no */
     uint64_t status[6];         /* requests or sessions ended, by class:
                                  * [1] 1xx .. [5] 5xx, [0] anything else */
     uint64_t bytes_in;          /* from clients */

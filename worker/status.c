@@ -169,7 +169,7 @@ static const family_t families[N_PASSES] = {
     { "gateway_listener_connections_active", "gauge",
       "Connections (udp: sessions) of the listener open now." },
     { "gateway_listener_refused_total", "counter",
-      "Clients refused by allow/deny rules (reason acl) or for want of connection slots (reason budget)." },
+      "Clients refused by allow/deny rules (reason acl), for want of connection slots (reason budget), or by limit_conn and limit_req (reason limit)." },
     { "gateway_listener_requests_total", "counter",
       "HTTP requests, or tcp, udp and socks5 sessions, ended, by status class." },
     { "gateway_listener_received_bytes_total", "counter",
@@ -213,6 +213,8 @@ listener_sample(text_t *t, int which, const char *name,
                         gw_stat_get(&l->refused_acl));
         sample_listener(t, families[which].name, name, ",reason=\"budget\"",
                         gw_stat_get(&l->refused_budget));
+        sample_listener(t, families[which].name, name, ",reason=\"limit\"",
+                        gw_stat_get(&l->refused_limit));
         break;
     case L_REQUESTS:
         for (int i = 1; i <= 6; i++) {
@@ -369,13 +371,14 @@ visit_json(void *arg, const char *listener, const char *upstream,
         put(t, "%s{\"name\":\"", p->n++ ? "," : "");
         put_escaped(t, listener, 1);
         put(t, "\",\"accepted\":%llu,\"active\":%llu,\"refused_acl\":%llu,"
-            "\"refused_budget\":%llu,\"received_bytes\":%llu,\"sent_bytes\":%llu,"
+            "\"refused_budget\":%llu,\"refused_limit\":%llu,\"received_bytes\":%llu,\"sent_bytes\":%llu,"
             "\"requests\":{\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,\"4xx\":%llu,"
             "\"5xx\":%llu,\"other\":%llu}}",
             (unsigned long long) gw_stat_get(&l->accepted),
             (unsigned long long) gw_stat_get(&l->active),
             (unsigned long long) gw_stat_get(&l->refused_acl),
             (unsigned long long) gw_stat_get(&l->refused_budget),
+            (unsigned long long) gw_stat_get(&l->refused_limit),
             (unsigned long long) gw_stat_get(&l->bytes_in),
             (unsigned long long) gw_stat_get(&l->bytes_out),
             (unsigned long long) gw_stat_get(&l->status[1]),

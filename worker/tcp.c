@@ -21,6 +21,7 @@
 #include "worker/dial.h"
 #include "worker/handler.h"
 #include "worker/listener.h"
+#include "worker/proxy_protocol.h"
 #include "worker/tunnel.h"
 
 typedef struct tcp_session {
@@ -115,6 +116,17 @@ on_connected(gw_dial_t *d, gw_conn_t *upstream)
 
     if (upstream == NULL) {
         s->status = d->status;
+        session_close(s);
+        return;
+    }
+    if (s->client->ls->conf->proxy_protocol
+        && gw_proxy_send(upstream, s->client,
+                         s->client->ls->conf->proxy_protocol) != 0) {
+        gw_conn_log(GW_LOG_ERROR, upstream, errno,
+                    "cannot send the PROXY header");
+        gw_upstream_release(s->client->ls->upstream, d->peer, 1, gw_now_ms);
+        gw_conn_close(upstream);
+        s->status = 502;
         session_close(s);
         return;
     }

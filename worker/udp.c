@@ -234,14 +234,14 @@ session_new(gw_conn_t *lc, const gw_udp_key_t *key)
 
     if (!gw_acl_allows(ls->conf, &key->client)) {
         drop(&drops.denied, 1);
-        gw_stats_refused(ls, 1);
+        gw_stats_refused(ls, GW_REFUSED_ACL);
         return NULL;
     }
     /* two slots: the client side (reserved for the session's life) and
      * the upstream socket */
     if (gw_conns_available() < 2 || (s = calloc(1, sizeof(*s))) == NULL) {
         drop(&drops.budget, 1);
-        gw_stats_refused(ls, 0);
+        gw_stats_refused(ls, GW_REFUSED_BUDGET);
         return NULL;
     }
     gw_conns_reserve(1);

@@ -20,6 +20,7 @@ typedef struct gw_listen_socket {
     int             type;           /* SOCK_STREAM or SOCK_DGRAM */
     int             backlog;
     unsigned        listener;       /* index in conf->listeners */
+    unsigned        proxy_protocol; /* clients come behind a PROXY header */
     int            *fds;            /* one per worker slot */
     unsigned        n_fds;
 } gw_listen_socket_t;

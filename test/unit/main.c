@@ -58,6 +58,7 @@ main(void)
     srunner_add_suite(sr, http_route_suite());
     srunner_add_suite(sr, socks5_suite());
     srunner_add_suite(sr, proxy_proto_suite());
+    srunner_add_suite(sr, limits_suite());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -17,6 +17,7 @@ Suite *http_suite(void);
 Suite *http_proxy_suite(void);
 Suite *http_route_suite(void);
 Suite *lexer_suite(void);
+Suite *limits_suite(void);
 Suite *pool_suite(void);
 Suite *proxy_proto_suite(void);
 Suite *socks5_suite(void);
