@@ -109,7 +109,7 @@ check-layers:
 # of common/pool.c and wraps glob() and getaddrinfo() (test/fuzz/fuzz_conf.c).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_NAMES   ?= conf http_request http_response socks5
+FUZZ_NAMES   ?= conf http_request http_response socks5 proxy
 FUZZ_BUILD   := build/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -I. -MMD -MP -pthread -g -O1 \
                 -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
@@ -139,6 +139,9 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/test/fuzz/fuzz_%.o \
 
 $(FUZZ_BUILD)/fuzz_socks5: $(FUZZ_BUILD)/test/fuzz/fuzz_socks5.o $(FUZZ_UTIL) \
                            $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_proxy: $(FUZZ_BUILD)/test/fuzz/fuzz_proxy.o $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
 
 fuzz-deps:

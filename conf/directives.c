@@ -1036,7 +1036,7 @@ const gw_directive_t gw_directives[] = {
     { "location",             LSN,  A1,   BLOCK, T_CUSTOM(set_location, NULL),              0,                          NULL,          H(HTTP_REVERSE) },
     { "connect_timeout",      LSN,  A1,   ONE,   T_MSEC,                                    L(connect_timeout_ms),      "10s",         DIALS },
     { "idle_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(idle_timeout_ms),         NULL,          TUNNELS },
-    { "header_timeout",       LSN,  A1,   ONE,   T_MSEC,                                    L(header_timeout_ms),       "60s",         ALL },
+    { "header_timeout",       LSN,  A1,   ONE,   T_MSEC,                                    L(header_timeout_ms),       "60s",         H(TCP) | HTTP | H(SOCKS5) | H(STATUS) },
     { "keepalive_timeout",    LSN,  A1,   ONE,   T_MSEC,                                    L(keepalive_timeout_ms),    "75s",         HTTP },
     { "read_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(read_timeout_ms),         "60s",         HTTP },
     { "send_timeout",         LSN,  A1,   ONE,   T_MSEC,                                    L(send_timeout_ms),         "60s",         ALL },

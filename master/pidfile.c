@@ -66,23 +66,34 @@ gw_pidfile_is_master(pid_t pid)
     return strncmp(cmdline, "gateway: master process", 23) == 0;
 }
 
+/*
+ * Written to PATH.tmp, then renamed over PATH: a reader (systemd's
+ * PIDFile=, `gateway -s`) sees no file or a whole one, never an empty one.
+ */
 int
 gw_pidfile_write(const char *path, char *err)
 {
-    char buf[32];
+    char buf[32], tmp[4096];
     int  len = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
-    int  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int  fd, ok;
 
-    if (fd == -1 || write(fd, buf, (size_t) len) != len) {
-        snprintf(err, GW_ERR_LEN, "cannot write pid file \"%s\" (%d: %s)",
-                 path, errno, strerror(errno));
-        if (fd != -1) {
-            close(fd);
-        }
-        return -1;
+    if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        fd = -1;
+    } else {
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     }
-    close(fd);
-    return 0;
+    if (fd != -1) {
+        ok = write(fd, buf, (size_t) len) == len;
+        ok = close(fd) == 0 && ok;
+        if (ok && rename(tmp, path) == 0) {
+            return 0;
+        }
+        unlink(tmp);
+    }
+    snprintf(err, GW_ERR_LEN, "cannot write pid file \"%s\" (%d: %s)", path,
+             errno, strerror(errno));
+    return -1;
 }
 
 void

@@ -189,3 +189,12 @@ seed socks5 udp-associate '\x0b\x00' '\x05\x01\x00\x05\x03\x00\x01\x00\x00\x00\x
 seed socks5 refused-method '\x00\x01' '\x05\x01\x00\x05\x01\x00\x01\x01\x01\x01\x01\x00\x01'
 seed socks5 bad-request '\x01\x00' '\x05\x01\x00\x05\x01\x00\x03\x00\x00\x50'
 seed socks5 datagrams-only '\x00\x00' '\x00\x0a\x00\x00\x00\x01\x08\x08\x08\x08\x00\x35\x00\x03\x00\x00\x00'
+
+# ---- proxy: a connection's first bytes (no control bytes) -----------------------------
+seed proxy v1_tcp4 '' 'PROXY TCP4 192.0.2.1 198.51.100.7 56324 443\r\nGET / HTTP/1.1\r\n\r\n'
+seed proxy v1_tcp6 '' 'PROXY TCP6 2001:db8::1 ::1 1 65535\r\n'
+seed proxy v1_unknown '' 'PROXY UNKNOWN ffff::1 ::1 1 2\r\n'
+seed proxy v2_inet '' '\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x01\xc6\x33\x64\x07\xdc\x04\x01\xbb'
+seed proxy v2_inet6_tlv '' '\r\n\r\n\0\r\nQUIT\n\x21\x21\x00\x2b\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x00\x01\x00\x02\x04\x00\x04test'
+seed proxy v2_local '' '\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00'
+seed proxy not_proxy '' 'GET / HTTP/1.1\r\n\r\n'
