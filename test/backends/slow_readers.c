@@ -155,6 +155,7 @@ main(int argc, char **argv)
         int to = i + IN_FLIGHT < n ? i + IN_FLIGHT : n;
 
         if (open_batch(fds, i, to, &sin, rcvbuf, argv[optind + 1], len) != 0) {
+            free(fds);
             return 1;
         }
     }

@@ -19,7 +19,7 @@ log_format all '$ALL';
 log_format json escape=json '{"addr":"\$remote_addr","user":"\$remote_user",'
                             '"request":"\$request","status":\$status,'
                             '"uri":"\$request_uri","time":"\$time_iso8601"}';
-upstream orig { server 127.0.0.1:$P_ORIG; }
+upstream orig { server 127.0.0.1:$P_ORIG; keepalive 4; }
 listener rev {
     listen 127.0.0.1:$P_REV;
     handler http_reverse;
