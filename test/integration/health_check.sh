@@ -35,9 +35,6 @@ listener tun { listen 127.0.0.1:$P_TCP; handler tcp; proxy_pass tcpup; }
 EOF
 gw_start "$P_ST" "$P_WEB" "$P_TCP"
 M="http://127.0.0.1:$P_ST/metrics"
-metric() {
-    hget "$M" | awk -v k="$1" 'index($0, k " ") == 1 { print $2; exit }'
-}
 probes() { grep -c '"GET /health HTTP/1.1"' "$T/$1.out"; }
 served() { grep '^req ' "$T/$1.out" | grep -vc '"GET /health HTTP/1.1"'; }
 probes_over() { [ "$(probes "$1")" -gt "$2" ]; }

@@ -499,6 +499,12 @@ hget() {
     curl -s -m 10 "$@"
 }
 
+# metric NAME{LABELS}: its value in a fresh scrape of $M (a status
+# listener's /metrics URL), the first sample of that name and labels
+metric() {
+    hget "$M" | awk -v k="$1" 'index($0, k " ") == 1 { print $2; exit }'
+}
+
 log_status() {
     last_line "$1" | sed -nE 's/.*" ([0-9]{3}) .*/\1/p'
 }

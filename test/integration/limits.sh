@@ -46,9 +46,6 @@ listener trate {
 EOF
 gw_start "$P_ST" "$P_WEB" "$P_RATE" "$P_TCP" "$P_TRATE"
 M="http://127.0.0.1:$P_ST/metrics"
-metric() {
-    hget "$M" | awk -v k="$1" 'index($0, k " ") == 1 { print $2; exit }'
-}
 code() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
 
 # ---- limit_conn (http) -------------------------------------------------------------

@@ -36,10 +36,6 @@ conf "listener echo { listen 127.0.0.1:$P_TCP; handler tcp; proxy_pass 127.0.0.1
 gw_start "$P_ST" "$P_WEB" "$P_TCP"
 M="http://127.0.0.1:$P_ST/metrics"
 
-# metric NAME{LABELS}: its value in a fresh scrape (the first match)
-metric() {
-    hget "$M" | awk -v k="$1" 'index($0, k " ") == 1 { print $2; exit }'
-}
 # the exposition format, line by line: comments, then samples
 valid_exposition() {
     awk '
