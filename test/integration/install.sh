@@ -105,12 +105,12 @@ expect_eq "unit: ExecStartPre tests the configuration" \
 expect_eq "unit: ExecReload tests, then sends HUP to the master" \
     "ExecReload=/usr/local/sbin/gateway -t -c /usr/local/etc/gateway/gateway.conf
 ExecReload=/bin/kill -HUP \$MAINPID" "$(unit ExecReload)"
-# graceful: QUIT as the stop signal; an ExecStop= would be followed by
-# KillSignal at once
-expect_eq "unit: stops with QUIT, to the master alone" \
+# graceful: ExecStop sends QUIT and waits (it is run on a live gateway
+# below); KillSignal QUIT for the stops systemd makes without it
+expect_eq "unit: KillSignal QUIT, to the master alone" \
     "KillSignal=SIGQUIT KillMode=mixed" "$(echo $(unit KillSignal) $(unit KillMode))"
-expect_eq "unit: no ExecStop= (systemd would signal right after it)" "" \
-    "$([ -f "$U" ] || echo "no $U"; unit ExecStop)"
+check "unit: one ExecStop= sending QUIT to \${MAINPID}" \
+    eval '[ "$(unit ExecStop | wc -l)" -eq 1 ] && unit ExecStop | grep -q "kill -QUIT \${MAINPID}"'
 expect_eq "unit: Type=forking with the pid file the logrotate file uses" \
     "Type=forking PIDFile=/run/gateway.pid" "$(echo $(unit Type) $(unit PIDFile))"
 check "unit: Restart=on-failure, LimitNOFILE, TimeoutStopSec" \
@@ -162,6 +162,40 @@ EOF
 else
     not_ok "logrotate runs contrib/logrotate" "logrotate is not installed (make test-deps)"
 fi
+
+# ---- the unit's ExecStop= on a live gateway: graceful, and it returns
+# only once the master is gone (systemd signals again when it returns).
+# systemd puts the master's pid for ${MAINPID}; the inner sh, given it in
+# its environment, expands it the same way.
+read -r P_GW P_UP < <(ports 2)
+backend echo2 echo "127.0.0.1:$P_UP"
+write_conf <<EOF
+worker_processes 1;
+error_log $T/stop-error.log info;
+listener echo {
+    listen 127.0.0.1:$P_GW;
+    handler tcp;
+    proxy_pass 127.0.0.1:$P_UP;
+}
+EOF
+GW=$IGW gw_start "$P_GW"
+spawn tunnel "$TC" -t 3000 pingpong "127.0.0.1:$P_GW" 100 1500
+wait_log "$T/tunnel.out" '^ready' 3000 || not_ok "ExecStop: the tunnel opens" "$(cat "$T/tunnel.out")"
+STOP=$(unit ExecStop); STOP=${STOP#ExecStop=}
+MAINPID=$GW_PID spawn execstop bash -c 'eval "$0"' "$STOP"
+check "ExecStop: the gateway stops accepting (QUIT was sent)" wait_closed "$P_GW" 3000
+if alive "${PID[tunnel]}" && alive "${PID[execstop]}" && alive "$GW_PID"; then
+    ok "ExecStop: waits while a connection is open, the master with it"
+else
+    not_ok "ExecStop: waits while a connection is open, the master with it" \
+        "tunnel $(alive "${PID[tunnel]}" && echo up || echo gone), ExecStop $(alive "${PID[execstop]}" && echo up || echo gone), master $(alive "$GW_PID" && echo up || echo gone)"
+fi
+wait_gone "${PID[tunnel]}" 5000
+check "ExecStop: the open connection completes (a graceful stop)" \
+    grep -q '^pingpong: [0-9]* round trips ok' "$T/tunnel.out"
+check "ExecStop: returns once the master is gone" wait_gone "${PID[execstop]}" 3000
+check "ExecStop: the master is gone when it returns" dead "$GW_PID"
+stop_pids "${PID[echo2]}"
 
 # ---- systemd-analyze verify, on an install whose paths exist (PREFIX in $T)
 if command -v systemd-analyze >/dev/null 2>&1; then
