@@ -1005,7 +1005,7 @@ start_answer(conn_t *c)
 static void
 generate(conn_t *c)
 {
-    char *tmp = NULL;
+    static char tmp[GEN_STEP];      /* a chunk is at most 16 KiB, a step GEN_STEP */
 
     while (c->gen_off < c->gen_total && pending(c) < GEN_STEP) {
         uint64_t n = c->gen_total - c->gen_off;
@@ -1019,7 +1019,6 @@ generate(conn_t *c)
         } else if (n > GEN_STEP) {
             n = GEN_STEP;
         }
-        tmp = xrealloc(tmp, n);
         fill_pattern(tmp, c->gen_off, n);
         out_put(c, tmp, n);
         if (c->gen == GEN_CHUNKED) {
@@ -1028,7 +1027,6 @@ generate(conn_t *c)
         }
         c->gen_off += n;
     }
-    free(tmp);
     if (c->gen_off < c->gen_total) {
         return;
     }
@@ -1250,7 +1248,7 @@ listen_on(const char *text)
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *) &ss, len) != 0 || listen(fd, 1024) != 0) {
+    if (bind(fd, (struct sockaddr *) &ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
         close(fd);
         return -1;
     }

@@ -172,5 +172,6 @@ main(int argc, char **argv)
         }
         poll(NULL, 0, 200);
     }
+    free(fds);
     return 0;
 }
