@@ -68,6 +68,23 @@ struct gw_parser {
     char         msg[256];      /* setters may build their phrase here */
 };
 
+/* The field of OBJ that row D sets. */
+#define GW_DIR_FIELD(obj, d, type) ((type *) ((char *) (obj) + (d)->offset))
+
+/* A bounded number's limits: the data of a gw_conf_set_uint row. */
+typedef struct gw_conf_range {
+    uint64_t min;
+    uint64_t max;
+} gw_conf_range_t;
+
+/* Value types (conf/values.c); a setter's NULL or phrase as gw_set_fn's. */
+const char *gw_conf_invalid(gw_parser_t *p, const char *value);
+gw_set_fn   gw_conf_set_flag, gw_conf_set_uint, gw_conf_set_msec,
+            gw_conf_set_size, gw_conf_set_path, gw_conf_set_enum;
+gw_print_fn gw_conf_print_flag, gw_conf_print_uint, gw_conf_print_uint_if_set,
+            gw_conf_print_msec, gw_conf_print_size, gw_conf_print_str,
+            gw_conf_print_enum;
+
 extern const gw_directive_t gw_directives[];
 extern const unsigned gw_n_directives;
 

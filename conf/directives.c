@@ -1,6 +1,7 @@
 /*
  * conf/directives.c: every directive of SPEC as one table row, and the
- * setters and printers the rows share.
+ * setters and printers of the directives with structure (the value types
+ * the rows share are in conf/values.c).
  *
  * Adding a directive: a field in conf.h, a row here (with its default and
  * the handlers it applies to), a line in docs/configuration.md. Only
@@ -29,202 +30,24 @@ static const char *const handler_values[] = {
     "tcp", "udp", "http_reverse", "http_forward", "socks5", "status", NULL
 };
 
-typedef struct range {
-    uint64_t min;
-    uint64_t max;
-} range_t;
-
-static const range_t range_workers = { 1, 512 };
-static const range_t range_connections = { 4, 1000000 };
-static const range_t range_nofile = { 16, 16777216 };
-static const range_t range_threads = { 1, 64 };
-static const range_t range_count = { 0, 1000000 };
+static const gw_conf_range_t range_workers = { 1, 512 };
+static const gw_conf_range_t range_connections = { 4, 1000000 };
+static const gw_conf_range_t range_nofile = { 16, 16777216 };
+static const gw_conf_range_t gw_conf_range_threads = { 1, 64 };
+static const gw_conf_range_t range_count = { 0, 1000000 };
 
 #define FIELD(type, field) offsetof(type, field)
-#define OBJ(obj, d, type)  ((type *) ((char *) (obj) + (d)->offset))
-
-/* ---- generic setters and printers ------------------------------------ */
-
-static const char *
-invalid(gw_parser_t *p, const char *value)
-{
-    snprintf(p->msg, sizeof(p->msg), "has invalid value \"%s\"", value);
-    return p->msg;
-}
-
-static const char *
-set_flag(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
-         unsigned n)
-{
-    (void) n;
-    if (strcmp(args[0], "on") == 0 || strcmp(args[0], "off") == 0) {
-        *OBJ(obj, d, unsigned) = args[0][1] == 'n';
-        return NULL;
-    }
-    return invalid(p, args[0]);
-}
-
-static void
-print_flag(FILE *out, const void *obj, const gw_directive_t *d,
-           const char *indent)
-{
-    fprintf(out, "%s%s %s;\n", indent, d->name,
-            *OBJ(obj, d, const unsigned) ? "on" : "off");
-}
-
-static const char *
-set_uint(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
-         unsigned n)
-{
-    const range_t *r = d->data;
-    uint64_t       v;
-
-    (void) n;
-    if (gw_conf_parse_uint(args[0], r->max, &v) != 0 || v < r->min) {
-        snprintf(p->msg, sizeof(p->msg),
-                 "has invalid value \"%s\" (expected %llu to %llu)", args[0],
-                 (unsigned long long) r->min, (unsigned long long) r->max);
-        return p->msg;
-    }
-    *OBJ(obj, d, unsigned) = (unsigned) v;
-    return NULL;
-}
-
-static void
-print_uint(FILE *out, const void *obj, const gw_directive_t *d,
-           const char *indent)
-{
-    fprintf(out, "%s%s %u;\n", indent, d->name, *OBJ(obj, d, const unsigned));
-}
-
-/* Unset (0) prints nothing: worker_rlimit_nofile. */
-static void
-print_uint_if_set(FILE *out, const void *obj, const gw_directive_t *d,
-                  const char *indent)
-{
-    if (*OBJ(obj, d, const unsigned)) {
-        print_uint(out, obj, d, indent);
-    }
-}
-
-static const char *
-set_msec(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
-         unsigned n)
-{
-    (void) n;
-    if (gw_conf_parse_msec(args[0], OBJ(obj, d, uint64_t)) != 0) {
-        return invalid(p, args[0]);
-    }
-    return NULL;
-}
-
-static void
-print_msec(FILE *out, const void *obj, const gw_directive_t *d,
-           const char *indent)
-{
-    char buf[32];
-
-    fprintf(out, "%s%s %s;\n", indent, d->name,
-            gw_conf_format_msec(*OBJ(obj, d, const uint64_t), buf,
-                                sizeof(buf)));
-}
-
-static const char *
-set_size(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
-         unsigned n)
-{
-    (void) n;
-    if (gw_conf_parse_size(args[0], OBJ(obj, d, uint64_t)) != 0) {
-        return invalid(p, args[0]);
-    }
-    return NULL;
-}
-
-static void
-print_size(FILE *out, const void *obj, const gw_directive_t *d,
-           const char *indent)
-{
-    char buf[32];
-
-    fprintf(out, "%s%s %s;\n", indent, d->name,
-            gw_conf_format_size(*OBJ(obj, d, const uint64_t), buf,
-                                sizeof(buf)));
-}
-
-static const char *
-set_path(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
-         unsigned n)
-{
-    (void) n;
-    if (args[0][0] == '\0') {
-        return invalid(p, args[0]);
-    }
-    *OBJ(obj, d, char *) = gw_conf_path(p, args[0]);
-    return *OBJ(obj, d, char *) ? NULL : "out of memory";
-}
-
-void
-gw_conf_print_word(FILE *out, const char *s)
-{
-    if (*s && strpbrk(s, " \t\r\n;{}#\"'\\") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for ( ; *s; s++) {
-        if (*s == '"' || *s == '\\') {
-            fputc('\\', out);
-        }
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-static void
-print_str(FILE *out, const void *obj, const gw_directive_t *d,
-          const char *indent)
-{
-    const char *s = *OBJ(obj, d, char *const);
-
-    fprintf(out, "%s%s ", indent, d->name);
-    gw_conf_print_word(out, s ? s : "off");
-    fputs(";\n", out);
-}
-
-static const char *
-set_enum(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
-         unsigned n)
-{
-    const char *const *names = d->data;
-
-    (void) n;
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(args[0], names[i]) == 0) {
-            *OBJ(obj, d, int) = i;
-            return NULL;
-        }
-    }
-    return invalid(p, args[0]);
-}
-
-static void
-print_enum(FILE *out, const void *obj, const gw_directive_t *d,
-           const char *indent)
-{
-    const char *const *names = d->data;
-
-    fprintf(out, "%s%s %s;\n", indent, d->name, names[*OBJ(obj, d, const int)]);
-}
+#define GW_DIR_FIELD(obj, d, type)  ((type *) ((char *) (obj) + (d)->offset))
 
 /* handler: the enum is 1-based (0 means none yet). */
 static const char *
 set_handler(gw_parser_t *p, void *obj, const gw_directive_t *d, char **args,
             unsigned n)
 {
-    const char *msg = set_enum(p, obj, d, args, n);
+    const char *msg = gw_conf_set_enum(p, obj, d, args, n);
 
     if (msg == NULL) {
-        (*OBJ(obj, d, int))++;
+        (*GW_DIR_FIELD(obj, d, int))++;
     }
     return msg;
 }
@@ -234,7 +57,7 @@ print_handler(FILE *out, const void *obj, const gw_directive_t *d,
               const char *indent)
 {
     fprintf(out, "%s%s %s;\n", indent, d->name,
-            gw_handler_names[*OBJ(obj, d, const int)]);
+            gw_handler_names[*GW_DIR_FIELD(obj, d, const int)]);
 }
 
 /* ---- main context ---------------------------------------------------- */
@@ -250,7 +73,7 @@ set_worker_processes(gw_parser_t *p, void *obj, const gw_directive_t *d,
         conf->worker_processes = 0;     /* resolved by gw_conf_check */
         return NULL;
     }
-    return set_uint(p, obj, d, args, n);
+    return gw_conf_set_uint(p, obj, d, args, n);
 }
 
 static void
@@ -263,7 +86,7 @@ print_worker_processes(FILE *out, const void *obj, const gw_directive_t *d,
         fprintf(out, "%s%s auto;  # %u here\n", indent, d->name,
                 conf->worker_processes);
     } else {
-        print_uint(out, obj, d, indent);
+        gw_conf_print_uint(out, obj, d, indent);
     }
 }
 
@@ -284,7 +107,7 @@ set_error_log(gw_parser_t *p, void *obj, const gw_directive_t *d,
         conf->error_log = "stderr";
         return NULL;
     }
-    return set_path(p, obj, d, args, 1);
+    return gw_conf_set_path(p, obj, d, args, 1);
 }
 
 static void
@@ -654,11 +477,11 @@ static const char *
 set_proxy_pass(gw_parser_t *p, void *obj, const gw_directive_t *d,
                char **args, unsigned n)
 {
-    gw_conf_target_t *t = OBJ(obj, d, gw_conf_target_t);
+    gw_conf_target_t *t = GW_DIR_FIELD(obj, d, gw_conf_target_t);
 
     (void) n;
     if (args[0][0] == '\0') {
-        return invalid(p, args[0]);
+        return gw_conf_invalid(p, args[0]);
     }
     t->text = gw_pool_strdup(p->pool, args[0]);
     t->file = p->file;
@@ -670,7 +493,7 @@ static void
 print_proxy_pass(FILE *out, const void *obj, const gw_directive_t *d,
                  const char *indent)
 {
-    const gw_conf_target_t *t = OBJ(obj, d, const gw_conf_target_t);
+    const gw_conf_target_t *t = GW_DIR_FIELD(obj, d, const gw_conf_target_t);
 
     if (t->text) {
         fprintf(out, "%s%s ", indent, d->name);
@@ -689,12 +512,12 @@ set_access_log(gw_parser_t *p, void *obj, const gw_directive_t *d,
         if (n == 2) {
             return "takes no format with \"off\"";
         }
-        *OBJ(obj, d, char *) = NULL;
+        *GW_DIR_FIELD(obj, d, char *) = NULL;
         return NULL;
     }
     ls->access_log_format = n == 2 ? gw_pool_strdup(p->pool, args[1]) : NULL;
     ls->access_log_line = p->line;
-    return set_path(p, obj, d, args, 1);
+    return gw_conf_set_path(p, obj, d, args, 1);
 }
 
 static void
@@ -833,12 +656,12 @@ set_limit_req(gw_parser_t *p, void *obj, const gw_directive_t *d,
     (void) d;
     if (unit == NULL || unit == args[0] || (size_t) (unit - args[0]) >= sizeof(num)
         || (strcmp(unit, "r/s") != 0 && strcmp(unit, "r/m") != 0)) {
-        return invalid(p, args[0]);
+        return gw_conf_invalid(p, args[0]);
     }
     memcpy(num, args[0], (size_t) (unit - args[0]));
     num[unit - args[0]] = '\0';
     if (gw_conf_parse_uint(num, 1000000, &rate) != 0 || rate == 0) {
-        return invalid(p, args[0]);
+        return gw_conf_invalid(p, args[0]);
     }
     if (n == 2 && (strncmp(args[1], "burst=", 6) != 0
                    || gw_conf_parse_uint(args[1] + 6, 1000000, &burst) != 0)) {
@@ -987,12 +810,12 @@ print_auth(FILE *out, const void *obj, const gw_directive_t *d,
 #define MULTI   GW_DIR_MULTI
 #define BLOCK   (GW_DIR_BLOCK | GW_DIR_MULTI)
 
-#define T_FLAG          set_flag, print_flag, NULL
-#define T_UINT(r)       set_uint, print_uint, &(r)
-#define T_MSEC          set_msec, print_msec, NULL
-#define T_SIZE          set_size, print_size, NULL
-#define T_PATH          set_path, print_str, NULL
-#define T_ENUM(names)   set_enum, print_enum, (names)
+#define T_FLAG          gw_conf_set_flag, gw_conf_print_flag, NULL
+#define T_UINT(r)       gw_conf_set_uint, gw_conf_print_uint, &(r)
+#define T_MSEC          gw_conf_set_msec, gw_conf_print_msec, NULL
+#define T_SIZE          gw_conf_set_size, gw_conf_print_size, NULL
+#define T_PATH          gw_conf_set_path, gw_conf_print_str, NULL
+#define T_ENUM(names)   gw_conf_set_enum, gw_conf_print_enum, (names)
 #define T_CUSTOM(s, pr) (s), (pr), NULL
 
 #define H(k)            GW_HANDLER_BIT(GW_HANDLER_##k)
@@ -1012,12 +835,12 @@ const gw_directive_t gw_directives[] = {
     /* name                  where  args  flags  type                                       field                       default        applies to */
     { "worker_processes",     MAIN, A1,   ONE,   set_worker_processes, print_worker_processes, &range_workers, M(worker_processes), "auto", ALL },
     { "worker_connections",   MAIN, A1,   ONE,   T_UINT(range_connections),                 M(worker_connections),      "1024",        ALL },
-    { "worker_rlimit_nofile", MAIN, A1,   ONE,   set_uint, print_uint_if_set, &range_nofile, M(worker_rlimit_nofile),    NULL,          ALL },
+    { "worker_rlimit_nofile", MAIN, A1,   ONE,   gw_conf_set_uint, gw_conf_print_uint_if_set, &range_nofile, M(worker_rlimit_nofile),    NULL,          ALL },
     { "daemon",               MAIN, A1,   ONE,   T_FLAG,                                    M(daemon),                  "on",          ALL },
     { "pid",                  MAIN, A1,   ONE,   T_PATH,                                    M(pid),                     "gateway.pid", ALL },
     { "error_log",            MAIN, A1_2, ONE,   T_CUSTOM(set_error_log, print_error_log),  M(error_log),               "stderr notice", ALL },
     { "shutdown_timeout",     MAIN, A1,   ONE,   T_MSEC,                                    M(shutdown_timeout_ms),     "30s",         ALL },
-    { "resolver_threads",     MAIN, A1,   ONE,   T_UINT(range_threads),                     M(resolver_threads),        "2",           ALL },
+    { "resolver_threads",     MAIN, A1,   ONE,   T_UINT(gw_conf_range_threads),                     M(resolver_threads),        "2",           ALL },
     { "resolver_cache",       MAIN, A1,   ONE,   T_MSEC,                                    M(resolver_cache_ms),       "30s",         ALL },
     { "log_format",           MAIN, A2_N, MULTI, T_CUSTOM(set_log_format, print_log_formats), 0,                         NULL,          ALL },
     { "user",                 MAIN, A1_2, ONE,   T_CUSTOM(set_user, print_user),            0,                          NULL,          ALL },
